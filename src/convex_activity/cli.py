@@ -65,6 +65,7 @@ def window_options(func: F) -> F:
     """Add ``--hours``, ``--since``/``--until``, ``--day``/``--tz`` and ``--now``."""
     options = [
         click.option("--hours", type=click.FloatRange(min=0, min_open=True), default=None,
+                     metavar="N",
                      help="The last N hours ending at --now (absolute hours; default 24)."),
         click.option("--since", metavar="ISO",
                      help="Window start, ISO 8601 with offset (e.g. 2026-03-07T14:30:00Z)."),
