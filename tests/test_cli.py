@@ -224,3 +224,18 @@ def test_e17_stdout_is_utf8_with_an_ascii_locale(tmp_path: Path) -> None:
     data = strict_loads(done.stdout.decode("utf-8"))
     assert {i["location"]["parish"] for i in data["incidents"]} == {
         "Pointe Coup\u00e9e", "Plaquemines"}
+
+
+def test_unwritable_out_exits_2(tmp_path: Path) -> None:
+    out = tmp_path / "missing-folder" / "activity.json"
+    result = invoke(["collect", "--now", NOW_ARG, "--out", str(out)], FakeConvex())
+    assert result.exit_code == 2
+    assert "cannot write --out" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_package_exports_collect_activity() -> None:
+    import convex_activity
+
+    fake = FakeConvex(build_documents({"crimeReports": [{"_id": "rep_1"}]}))
+    window = convex_activity.Window(since=1772893800000, until=1772980200000)
+    assert [i.id for i in convex_activity.collect_activity(fake, window).incidents] == ["rep_1"]

@@ -234,7 +234,10 @@ def collect_command(
         source.close()
     data = result.to_bytes()
     if out is not None:
-        write_atomic(out, data)
+        try:
+            write_atomic(out, data)
+        except OSError as exc:
+            raise UsageProblem(f"cannot write --out {out}: {exc.strerror or exc}") from None
     else:
         sys.stdout.flush()
         sys.stdout.buffer.write(data)  # UTF-8 bytes whatever the locale's encoding
