@@ -287,9 +287,7 @@ def _incomplete_reason(result: Mapping[str, Any]) -> str:
     return f"{', '.join(failed) or 'a source'} failed"
 
 
-def _trend(
-    current: Mapping[str, Any], history: Sequence[WindowRun]
-) -> list[dict[str, Any]]:
+def _trend(current: Mapping[str, Any], history: Sequence[WindowRun]) -> list[dict[str, Any]]:
     now = headline_counts(current)
     trailing = list(history[:TRAILING_WINDOWS])
     usable = [headline_counts(r.result) for r in trailing if r.usable and r.result is not None]

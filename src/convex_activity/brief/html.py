@@ -79,7 +79,10 @@ def _table(
         + "</tr>"
         for row in rows
     )
-    return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+    return (
+        f'<div class="scroll"><table><thead><tr>{head}</tr></thead>'
+        f"<tbody>{body}</tbody></table></div>"
+    )
 
 
 def _ranked(title: str, rows: Sequence[Mapping[str, Any]]) -> str:
@@ -199,10 +202,14 @@ def _tips(f: Mapping[str, Any]) -> str:
         rows.append([tip["time_local"], person, place, tip["details"]])
     body = _table(["Time", "Person", "Location", "Details"], rows)
     if t["repeat_persons"]:
-        body += "<h3>Persons sighted more than once</h3><ul>" + "".join(
-            f"<li>{_e(p['name'] or p['person_id'])}: {p['sightings']} tips</li>"
-            for p in t["repeat_persons"]
-        ) + "</ul>"
+        body += (
+            "<h3>Persons sighted more than once</h3><ul>"
+            + "".join(
+                f"<li>{_e(p['name'] or p['person_id'])}: {p['sightings']} tips</li>"
+                for p in t["repeat_persons"]
+            )
+            + "</ul>"
+        )
     return _section("tips", body)
 
 
@@ -220,9 +227,7 @@ def _actions(f: Mapping[str, Any]) -> str:
             f'<li class="{_e(a["rule"])}"><strong>{_e(a["title"])}</strong>{meta}{detail}'
             f'<br><span class="rule">rule: {_e(a["rule"])}</span></li>'
         )
-    body = (
-        f'<ul class="actions">{"".join(items)}</ul>' if items else "<p>No rule fired.</p>"
-    )
+    body = f'<ul class="actions">{"".join(items)}</ul>' if items else "<p>No rule fired.</p>"
     body += "<h3>Rules</h3>" + _table(
         ["Rule", "Fires when", "Fired"],
         [[r["rule"], r["text"], r["fired"]] for r in f["rules"]],
@@ -238,7 +243,12 @@ def _quality(f: Mapping[str, Any]) -> str:
     body = _table(
         ["Warning", "Count", "Tables", "Example"],
         [
-            [r["code"], r["count"], ", ".join(r["tables"]), r["examples"][0] if r["examples"] else ""]
+            [
+                r["code"],
+                r["count"],
+                ", ".join(r["tables"]),
+                r["examples"][0] if r["examples"] else "",
+            ]
             for r in q["by_code"]
         ],
         (1,),

@@ -105,9 +105,7 @@ def _breakdown(f: Mapping[str, Any]) -> list[str]:
     out += _ranked_table("Offense type", b["by_offense"])
     out += _ranked_table("Status", b["by_status"])
     out += _ranked_table("Report type", b["by_report_type"])
-    out += _table(
-        ["Flag", "Incidents"], [[r["label"], r["count"]] for r in b["flags"]], "lr"
-    )
+    out += _table(["Flag", "Incidents"], [[r["label"], r["count"]] for r in b["flags"]], "lr")
     return out
 
 
@@ -185,7 +183,7 @@ def _actions(f: Mapping[str, Any]) -> list[str]:
     out += ["", "Rules:", ""]
     out += _table(
         ["Rule", "Fires when", "Fired"],
-        [[md_code(r['rule']), md_text(r["text"]), r["fired"]] for r in f["rules"]],
+        [[md_code(r["rule"]), md_text(r["text"]), r["fired"]] for r in f["rules"]],
         "llr",
     )
     return out
@@ -199,8 +197,12 @@ def _quality(f: Mapping[str, Any]) -> list[str]:
     out += _table(
         ["Warning", "Count", "Tables", "Example"],
         [
-            [md_code(r['code']), r["count"], md_text(", ".join(r["tables"])),
-             md_text(r["examples"][0] if r["examples"] else "")]
+            [
+                md_code(r["code"]),
+                r["count"],
+                md_text(", ".join(r["tables"])),
+                md_text(r["examples"][0] if r["examples"] else ""),
+            ]
             for r in q["by_code"]
         ],
         "lrll",

@@ -106,9 +106,7 @@ def scatter_chart(points: Sequence[Mapping[str, Any]], label: str) -> str:
     return "".join(parts)
 
 
-def history_chart(
-    bars: Sequence[tuple[str, int | None, bool]], label: str
-) -> str:
+def history_chart(bars: Sequence[tuple[str, int | None, bool]], label: str) -> str:
     """Vertical bars per window, oldest first: ``(label, count or None, is_current)``.
 
     A window without a trustworthy count is drawn as a hatched grey stub marked "n/a", never
