@@ -40,7 +40,8 @@ table{border-collapse:collapse;width:100%;margin:4px 0 12px;font-size:.95em}
 th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #e2e8f0;vertical-align:top}
 th{background:#f7fafc;font-weight:600}
 td.num,th.num{text-align:right;white-space:nowrap}
-.chart{width:100%;height:auto;display:block;margin:8px 0}
+.chart{width:100%;max-width:620px;height:auto;display:block;margin:8px 0}
+.chart.bars{max-width:460px}
 .grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(280px,1fr));gap:16px}
 ul.actions{padding-left:0;list-style:none}
 ul.actions li{border-left:4px solid #c53030;background:#fff5f5;padding:8px 10px;margin:8px 0;

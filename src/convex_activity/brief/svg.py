@@ -24,9 +24,9 @@ def _n(value: float) -> str:
     return f"{value:.1f}"
 
 
-def _svg_open(width: int, height: int, label: str) -> str:
+def _svg_open(width: int, height: int, label: str, kind: str = "") -> str:
     return (
-        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
+        f'<svg class="chart{kind}" viewBox="0 0 {width} {height}" role="img" '
         f'aria-label="{escape(label)}">'
         f"<title>{escape(label)}</title>"
     )
@@ -37,20 +37,20 @@ def bar_chart(rows: Sequence[Mapping[str, Any]], label: str) -> str:
 
     Labels sit on their own line so long offense names never get cut at phone width.
     """
-    width, row_h, top = 600, 40, 8
+    width, row_h, top = 340, 40, 6
     height = top + row_h * max(len(rows), 1) + 4
     most = max((int(r["count"]) for r in rows), default=0) or 1
-    track = width - 60
-    parts = [_svg_open(width, height, label)]
+    track = width - 44
+    parts = [_svg_open(width, height, label, " bars")]
     for i, row in enumerate(rows):
         y = top + i * row_h
         bar_w = max(track * int(row["count"]) / most, 2.0)
         parts.append(
-            f'<text x="0" y="{_n(y + 12)}" font-size="14" fill="{_INK}">{escape(str(row["name"]))}'
+            f'<text x="0" y="{_n(y + 13)}" font-size="14" fill="{_INK}">{escape(str(row["name"]))}'
             "</text>"
-            f'<rect class="bar" x="0" y="{_n(y + 17)}" width="{_n(bar_w)}" height="16" rx="2" '
+            f'<rect class="bar" x="0" y="{_n(y + 19)}" width="{_n(bar_w)}" height="15" rx="2" '
             f'fill="{_BAR}"><title>{escape(str(row["name"]))}: {int(row["count"])}</title></rect>'
-            f'<text x="{_n(bar_w + 6)}" y="{_n(y + 30)}" font-size="14" font-weight="bold" '
+            f'<text x="{_n(bar_w + 6)}" y="{_n(y + 32)}" font-size="14" font-weight="bold" '
             f'fill="{_INK}">{int(row["count"])}</text>'
         )
     parts.append("</svg>")
@@ -62,15 +62,16 @@ def scatter_chart(points: Sequence[Mapping[str, Any]], label: str) -> str:
 
     Weapons incidents are drawn in red. The axes carry the coordinate range.
     """
-    width, height, pad = 600, 420, 36
+    width, height, strip = 400, 300, 20  # strip: room under the plot for the lng labels
+    box_h = height - strip
     parts = [_svg_open(width, height, label)]
     parts.append(
-        f'<rect x="{pad}" y="4" width="{width - pad - 4}" height="{height - pad - 4}" '
+        f'<rect x="0.5" y="0.5" width="{width - 1}" height="{box_h - 1}" '
         f'fill="#f7fafc" stroke="{_GRID}"/>'
     )
     if not points:
         parts.append(
-            f'<text x="{width // 2}" y="{height // 2}" text-anchor="middle" font-size="16" '
+            f'<text x="{width // 2}" y="{box_h // 2}" text-anchor="middle" font-size="16" '
             f'fill="{_INK}">No coordinates in this window</text></svg>'
         )
         return "".join(parts)
@@ -80,10 +81,11 @@ def scatter_chart(points: Sequence[Mapping[str, Any]], label: str) -> str:
     kx = math.cos(math.radians((lat0 + lat1) / 2))
     span_x = max((lng1 - lng0) * kx, 1e-6)
     span_y = max(lat1 - lat0, 1e-6)
-    inner_w, inner_h = width - pad - 24, height - pad - 24
+    # Inset: 12 px on the sides, 24 px at top and bottom for the lat labels.
+    inner_w, inner_h = width - 24, box_h - 48
     scale = min(inner_w / span_x, inner_h / span_y)
-    off_x = pad + 10 + (inner_w - span_x * scale) / 2
-    off_y = 14 + (inner_h - span_y * scale) / 2
+    off_x = 12 + (inner_w - span_x * scale) / 2
+    off_y = 24 + (inner_h - span_y * scale) / 2
     # Draw plain points first so red (weapons) points stay visible on top.
     for p in sorted(points, key=lambda q: bool(q.get("weapons"))):
         x = off_x + (float(p["lng"]) - lng0) * kx * scale
@@ -95,12 +97,11 @@ def scatter_chart(points: Sequence[Mapping[str, Any]], label: str) -> str:
             f"<title>{escape(str(p['type']))}</title></circle>"
         )
     parts.append(
-        f'<text x="{pad}" y="{height - 12}" font-size="13" fill="{_INK}">'
-        f"lng {lng0:.3f}</text>"
-        f'<text x="{width - 4}" y="{height - 12}" font-size="13" text-anchor="end" '
+        f'<text x="0" y="{height - 5}" font-size="12" fill="{_INK}">lng {lng0:.3f}</text>'
+        f'<text x="{width}" y="{height - 5}" font-size="12" text-anchor="end" '
         f'fill="{_INK}">lng {lng1:.3f}</text>'
-        f'<text x="4" y="16" font-size="13" fill="{_INK}">{lat1:.3f}</text>'
-        f'<text x="4" y="{height - pad - 4}" font-size="13" fill="{_INK}">{lat0:.3f}</text>'
+        f'<text x="6" y="16" font-size="12" fill="{_INK}">lat {lat1:.3f}</text>'
+        f'<text x="6" y="{box_h - 7}" font-size="12" fill="{_INK}">lat {lat0:.3f}</text>'
     )
     parts.append("</svg>")
     return "".join(parts)
@@ -112,7 +113,7 @@ def history_chart(bars: Sequence[tuple[str, int | None, bool]], label: str) -> s
     A window without a trustworthy count is drawn as a hatched grey stub marked "n/a", never
     as zero.
     """
-    width, height, base = 600, 220, 180
+    width, height, base = 400, 170, 140
     n = max(len(bars), 1)
     slot = width / n
     most = max((c for _, c, _ in bars if c is not None), default=0) or 1
