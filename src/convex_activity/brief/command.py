@@ -155,9 +155,7 @@ def report_command(
         settings = load_settings(**({"timeout": timeout} if timeout is not None else {}))
         display_tz = tz or settings.timezone
         zone(display_tz)
-        window = build_window(
-            day.date() if day else None, display_tz, hours, since, until, now
-        )
+        window = build_window(day.date() if day else None, display_tz, hours, since, until, now)
         source: Source = (
             ExportSource(export_path) if export_path is not None else open_live_source(settings)
         )
