@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from conftest import NOW, W24, check_output
-from fakes import FakeConvex, build_documents, raise_on
 
+from conftest import NOW, W24, check_output
 from convex_activity.collect import collect_24h_activity, collect_activity
 from convex_activity.errors import ConfigError
 from convex_activity.settings import Settings
+from fakes import FakeConvex, build_documents, raise_on
 
 
 def test_no_url_raises_value_error_naming_the_variable() -> None:
