@@ -21,9 +21,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from convex_activity import collect as collect_module
-from convex_activity.brief.command import Progress, build_window, report_command
-from convex_activity.errors import WindowError
-from convex_activity.window import Window
+from convex_activity.brief.command import Progress, report_command
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "examples" / "dc-crime-2019-09.zip"
@@ -128,7 +126,7 @@ def test_incomplete_source_still_writes_the_brief_and_exits_1(tmp_path: Path) ->
 def test_usage_errors_exit_2(args: list[str], message: str) -> None:
     result = run("--export", str(DEMO), *args)
     assert result.exit_code == 2
-    assert result.stderr.startswith("error: ") and message in result.stderr
+    assert result.stderr.startswith("Error: ") and message in result.stderr
     assert result.stdout == ""
 
 
@@ -142,15 +140,30 @@ def test_live_source_without_url_is_a_config_error(
     assert "CONVEX_DEPLOYMENT_URL is not configured" in result.stderr
 
 
-def test_build_window_forms() -> None:
-    assert build_window(None, "UTC", 2, None, None, "2019-09-14T12:00:00Z") == Window(
-        since=1568455200000, until=1568462400000
+def test_tz_sets_the_display_zone_for_a_since_until_window() -> None:
+    result = run(
+        "--export",
+        str(DEMO),
+        "--since",
+        "2019-09-14T16:00:00Z",
+        "--until",
+        "2019-09-14T18:00:00Z",
+        "--tz",
+        "America/New_York",
+        "--trailing",
+        "0",
+        "--format",
+        "json",
     )
-    assert build_window(
-        None, "UTC", None, "2019-09-14T00:00:00Z", "2019-09-14T06:00:00Z", None
-    ) == Window(since=1568419200000, until=1568440800000)
-    with pytest.raises(WindowError):
-        build_window(None, "UTC", 2, "2019-09-14T00:00:00Z", "2019-09-14T06:00:00Z", None)
+    assert result.exit_code == 0, result.stderr
+    window = json.loads(result.stdout)["window"]
+    assert (window["local_start"], window["local_end"], window["tz_abbrev"], window["hours"]) == (
+        "Sat 14 Sep 2019 12:00",
+        "Sat 14 Sep 2019 14:00",
+        "EDT",
+        2,
+    )
+    assert json.loads(result.stdout)["history"] == []
 
 
 class Tty(io.StringIO):
@@ -167,3 +180,9 @@ def test_progress_draws_only_on_a_terminal() -> None:
     bar(0, 8, "window 2019-09-14T04:00:00.000Z")
     bar(8, 8, "done")
     assert tty.getvalue() == ("\r\x1b[2Kcollecting 1/8: window 2019-09-14T04:00:00.000Z\r\x1b[2K")
+
+
+def test_importing_the_command_registers_it_on_the_cli_group() -> None:
+    from convex_activity.cli import main
+
+    assert main.commands["report"] is report_command

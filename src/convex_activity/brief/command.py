@@ -8,29 +8,33 @@ configuration error.
 from __future__ import annotations
 
 import logging
-import os
 import sys
-import tempfile
 from collections.abc import Callable, Mapping
-from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any, TextIO
 
 import click
 
-from ..collect import collect_activity, open_live_source
-from ..errors import ConfigError, ConvexActivityError, WindowError
-from ..settings import load_settings
-from ..sources.base import Source
-from ..sources.export import ExportSource
-from ..window import Window, parse_instant, zone
+from ..cli import (
+    UsageProblem,
+    build_window,
+    main,
+    open_source,
+    out_option,
+    settings_for,
+    source_options,
+    window_options,
+)
+from ..collect import collect_activity
+from ..errors import WindowError
+from ..output import write_atomic
+from ..window import zone
 from .collect import collect_brief_inputs
 from .facts import TRAILING_WINDOWS, build_facts
 from .html import render_html
 from .json import render_json
 from .markdown import render_markdown
 
-__all__ = ["report_command", "render", "build_window", "Progress"]
+__all__ = ["Progress", "RENDERERS", "render", "report_command"]
 
 logger = logging.getLogger(__name__)
 
@@ -44,33 +48,6 @@ RENDERERS: dict[str, Callable[[Mapping[str, Any]], str]] = {
 def render(facts: Mapping[str, Any], fmt: str) -> str:
     """The brief in format ``fmt`` (``md``, ``html`` or ``json``)."""
     return RENDERERS[fmt](facts)
-
-
-def build_window(
-    day: date | None,
-    tz: str,
-    hours: float | None,
-    since: str | None,
-    until: str | None,
-    now: str | None,
-) -> Window:
-    """The window the options describe: a local ``day``, ``since``/``until``, or ``hours`` to now.
-
-    Raises:
-        WindowError: the options conflict or a value is invalid.
-    """
-    if day is not None:
-        if since or until or hours is not None:
-            raise WindowError("--day cannot be combined with --since/--until/--hours")
-        return Window.local_day(day, tz)
-    if since or until:
-        if not (since and until):
-            raise WindowError("--since and --until go together")
-        if hours is not None:
-            raise WindowError("--hours cannot be combined with --since/--until")
-        return Window.between(parse_instant(since), parse_instant(until))
-    end = parse_instant(now) if now else datetime.now(UTC)
-    return Window.last_hours(hours if hours is not None else 24.0, end)
 
 
 class Progress:
@@ -90,81 +67,62 @@ class Progress:
         self.stream.flush()
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` as UTF-8 to ``path`` through a temp file and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(text.encode("utf-8"))
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; a brief is meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _fail_usage(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
-    raise SystemExit(2)
-
-
 @click.command("report")
-@click.option("--day", type=click.DateTime(["%Y-%m-%d"]), help="Calendar day in --tz.")
-@click.option("--tz", default=None, help="IANA zone for --day and display (default: settings).")
-@click.option("--hours", type=float, default=None, help="Window length ending at --now (24).")
-@click.option("--since", default=None, help="Window start, ISO 8601 with offset.")
-@click.option("--until", default=None, help="Window end (excluded), ISO 8601 with offset.")
-@click.option("--now", default=None, help="End of an --hours window (default: the clock).")
+@window_options
+@source_options
+@out_option
 @click.option(
-    "--export",
-    "export_path",
-    type=click.Path(exists=True, path_type=Path),
-    default=None,
-    help="Read a snapshot export (ZIP or folder) instead of the live deployment.",
-)
-@click.option(
-    "--format", "fmt", type=click.Choice(sorted(RENDERERS)), default="md", show_default=True
-)
-@click.option(
-    "--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Default: stdout."
+    "--format",
+    "fmt",
+    type=click.Choice(sorted(RENDERERS)),
+    default="md",
+    show_default=True,
+    help="md: Markdown; html: one self-contained page with charts; json: condensed facts.",
 )
 @click.option(
     "--trailing",
     type=click.IntRange(0, 30),
     default=TRAILING_WINDOWS,
     show_default=True,
-    help="Earlier windows collected for the trend.",
+    help="Earlier windows collected (same engine, same length) for the trend.",
 )
-@click.option("--timeout", type=float, default=None, help="Seconds per window collection.")
 def report_command(
-    day: datetime | None,
-    tz: str | None,
     hours: float | None,
     since: str | None,
     until: str | None,
+    day: str | None,
+    tz: str | None,
     now: str | None,
-    export_path: Path | None,
-    fmt: str,
-    out: Path | None,
-    trailing: int,
+    export: str | None,
     timeout: float | None,
+    out: str | None,
+    fmt: str,
+    trailing: int,
 ) -> None:
-    """Write the daily brief (Markdown, HTML or JSON) for a window and its trend."""
+    """Write the daily brief for a window, with its trend over the trailing windows.
+
+    --tz also sets the zone times are shown in (default CONVEX_ACTIVITY_TIMEZONE, else UTC).
+    Exits 1, still writing the brief (its coverage line says what is missing), when a source
+    failed for the window.
+    """
+    settings = settings_for(timeout)
+    display_tz = tz or settings.timezone
     try:
-        settings = load_settings(**({"timeout": timeout} if timeout is not None else {}))
-        display_tz = tz or settings.timezone
         zone(display_tz)
-        window = build_window(day.date() if day else None, display_tz, hours, since, until, now)
-        source: Source = (
-            ExportSource(export_path) if export_path is not None else open_live_source(settings)
-        )
-    except (ConfigError, WindowError) as exc:
-        _fail_usage(str(exc))
-        return
-    except ConvexActivityError as exc:  # an unreadable export is a usage problem here
-        _fail_usage(str(exc))
-        return
+    except WindowError as exc:
+        raise UsageProblem(str(exc)) from None
+    # For report, --tz is also the display zone, so it is accepted with every window form;
+    # only --day reads it to build the window.
+    window = build_window(
+        hours=hours,
+        since=since,
+        until=until,
+        day=day,
+        tz=tz if day is not None else None,
+        now=now,
+        settings=settings,
+    )
+    source = open_source(settings, export)
     try:
         inputs = collect_brief_inputs(
             lambda w: collect_activity(source, w, settings=settings).to_dict(),
@@ -177,11 +135,18 @@ def report_command(
     facts = build_facts(inputs.current, inputs.history, display_tz)
     text = render(facts, fmt)
     if out is None:
-        click.echo(text, nl=False)
+        sys.stdout.flush()
+        sys.stdout.buffer.write(text.encode("utf-8"))  # UTF-8 whatever the locale
+        sys.stdout.buffer.flush()
     else:
-        _write_atomic(out, text)
+        write_atomic(out, text.encode("utf-8"))
         logger.info("brief written to %s", out)
-    complete = facts["coverage"]["complete"]
-    if not complete:
+    if not facts["coverage"]["complete"]:
         click.echo(f"warning: {facts['coverage']['line']}", err=True)
-    raise SystemExit(0 if complete else 1)
+        sys.exit(1)
+
+
+# Importing this module registers the command, so ``cli.py`` can end with
+# ``from .brief import command`` whichever of the two modules is imported first (a
+# ``from .brief.command import report_command`` there would fail when this module loads first).
+main.add_command(report_command, "report")
