@@ -372,3 +372,14 @@ def test_history_offsets_use_shifted_windows() -> None:
         "2019-09-13T04:00:00.000Z",
         "2019-09-12T04:00:00.000Z",
     ]
+
+
+def test_degraded_but_complete_coverage_line() -> None:
+    current = busy_day()
+    current["sources"]["crimeReports"]["status"] = "degraded"
+    cov = build_facts(current, [], TZ)["coverage"]
+    assert (cov["complete"], cov["failed"], cov["degraded"]) == (True, [], ["crimeReports"])
+    assert cov["line"] == (
+        "Complete, with degraded sources (crimeReports) answered through a fallback. "
+        "Data as of 2019-09-15T04:00:01.234Z."
+    )
