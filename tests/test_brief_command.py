@@ -24,7 +24,8 @@ from convex_activity import collect as collect_module
 from convex_activity.brief.command import Progress, report_command
 
 ROOT = Path(__file__).resolve().parents[1]
-DEMO = ROOT / "examples" / "dc-crime-2019-09.zip"
+DEMO_REL = "examples/dc-crime-2019-09.zip"
+DEMO = ROOT / DEMO_REL
 GOLDEN = Path(__file__).resolve().parent / "golden"
 UPDATE = os.environ.get("BRIEF_UPDATE_GOLDEN") == "1"
 DAY_ARGS = ["--day", "2019-09-14", "--tz", "America/New_York"]
@@ -37,6 +38,9 @@ pytestmark = pytest.mark.skipif(not DEMO.exists(), reason=f"demo export {DEMO} n
 @pytest.fixture(autouse=True)
 def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(collect_module, "_utcnow", lambda: COLLECTED_AT)
+    # The brief names its source as given; run from the repo root with a relative path so the
+    # golden files do not depend on where the clone lives.
+    monkeypatch.chdir(ROOT)
 
 
 def run(*args: str) -> Result:
@@ -52,14 +56,14 @@ def check_golden(name: str, text: str) -> None:
 
 
 def test_markdown_golden() -> None:
-    result = run("--export", str(DEMO), *DAY_ARGS, "--format", "md")
+    result = run("--export", DEMO_REL, *DAY_ARGS, "--format", "md")
     assert result.exit_code == 0, result.stderr
     assert result.stderr == ""  # not a terminal: no progress line
     check_golden("brief-2019-09-14.md", result.stdout)
 
 
 def test_json_golden_and_exact_headline_numbers() -> None:
-    result = run("--export", str(DEMO), *DAY_ARGS, "--format", "json")
+    result = run("--export", DEMO_REL, *DAY_ARGS, "--format", "json")
     assert result.exit_code == 0, result.stderr
     check_golden("brief-2019-09-14.json", result.stdout)
     data = json.loads(result.stdout)
@@ -80,7 +84,7 @@ def test_json_golden_and_exact_headline_numbers() -> None:
 
 def test_html_brief_for_the_newcomer(tmp_path: Path) -> None:
     out = tmp_path / "brief.html"
-    result = run("--export", str(DEMO), *DAY_ARGS, "--format", "html", "--out", str(out))
+    result = run("--export", DEMO_REL, *DAY_ARGS, "--format", "html", "--out", str(out))
     assert result.exit_code == 0, result.stderr
     assert result.stdout == ""
     html = out.read_text(encoding="utf-8")
@@ -124,7 +128,7 @@ def test_incomplete_source_still_writes_the_brief_and_exits_1(tmp_path: Path) ->
     ],
 )
 def test_usage_errors_exit_2(args: list[str], message: str) -> None:
-    result = run("--export", str(DEMO), *args)
+    result = run("--export", DEMO_REL, *args)
     assert result.exit_code == 2
     assert result.stderr.startswith("Error: ") and message in result.stderr
     assert result.stdout == ""

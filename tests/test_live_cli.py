@@ -26,7 +26,7 @@ pytestmark = [
 
 BIN = Path(sys.executable).parent
 COLLECT = [str(BIN / "convex-activity"), "collect", "--day", DAY, "--tz", TZ]
-CHECK = [sys.executable, "-m", "convex_activity.check", "--now", "2019-09-15T00:00:00-04:00"]
+CHECK = [sys.executable, "-m", "convex_activity", "check", "--now", "2019-09-15T00:00:00-04:00"]
 
 
 @pytest.fixture(scope="module")

@@ -112,6 +112,3 @@ def check_command(timeout: float | None, now: str | None) -> None:
     click.echo("ready" if ok else "not ready")
     sys.exit(0 if ok else 1)
 
-
-if __name__ == "__main__":  # until the lead registers the command in cli.py
-    check_command()

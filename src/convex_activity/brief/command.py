@@ -14,10 +14,9 @@ from typing import Any, TextIO
 
 import click
 
-from ..cli import (
+from ..cli_options import (
     UsageProblem,
     build_window,
-    main,
     open_source,
     out_option,
     settings_for,
@@ -144,9 +143,3 @@ def report_command(
     if not facts["coverage"]["complete"]:
         click.echo(f"warning: {facts['coverage']['line']}", err=True)
         sys.exit(1)
-
-
-# Importing this module registers the command, so ``cli.py`` can end with
-# ``from .brief import command`` whichever of the two modules is imported first (a
-# ``from .brief.command import report_command`` there would fail when this module loads first).
-main.add_command(report_command, "report")
