@@ -27,7 +27,7 @@ from .result import (
 )
 from .timestamps import Instant, reference_instant
 from .values import as_number, type_name
-from .window import ms_to_iso
+from .window import is_representable_ms, ms_to_iso
 
 __all__ = [
     "FLAG_FIELDS",
@@ -231,7 +231,7 @@ def normalize_incident(
 
 def _time_of_sighting(value: Any) -> str | None:
     number = as_number(value)
-    if number is not None and math.isfinite(number) and number >= 0:
+    if number is not None and is_representable_ms(number) and number >= 0:
         return ms_to_iso(number)  # stored as epoch ms by some writers
     return text(value) if not isinstance(value, bool) else None
 

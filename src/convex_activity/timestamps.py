@@ -7,8 +7,8 @@ Int64 by some writers). The rules, with the warning code each problem becomes:
   below 1e11 ms (before 1973-03-03) it is kept but flagged ``created_at_implausible``,
   because it is most likely seconds written by an old import;
 - absent → ``_creationTime`` (``created_at_missing``);
-- NaN, ±Infinity, string, boolean, null, anything else → no instant (``created_at_invalid``):
-  such a document cannot be placed in any window.
+- NaN, ±Infinity, a number outside the years 1-9999, string, boolean, null, anything else →
+  no instant (``created_at_invalid``): such a document cannot be placed in any window.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from .values import as_number, type_name
+from .window import is_representable_ms
 
 __all__ = [
     "IMPLAUSIBLE_BELOW_MS",
@@ -57,7 +58,7 @@ class Instant:
 
 def _creation_time(doc: dict[str, Any]) -> float | int | None:
     value = as_number(doc.get("_creationTime"))
-    if value is None or not math.isfinite(value):
+    if value is None or not is_representable_ms(value):
         return None
     return value
 
@@ -92,6 +93,14 @@ def document_instant(doc: dict[str, Any]) -> Instant:
             "created_at_invalid",
             f"createdAt is {type_name(raw)} ({raw!r}), not a finite number; document excluded",
         )
+    if not is_representable_ms(number):
+        # No date-time can show it (and no window holds it): as unusable as NaN.
+        return Instant(
+            None,
+            None,
+            "created_at_invalid",
+            f"createdAt {number!r} is outside the years 1-9999; document excluded",
+        )
     if number < IMPLAUSIBLE_BELOW_MS:
         return Instant(
             number,
@@ -113,6 +122,8 @@ def reference_instant(doc: dict[str, Any]) -> Instant:
         return found
     fallback = _creation_time(doc)
     if fallback is None:
-        return found
+        # The referenced document is still shown, just without a time.
+        return Instant(None, None, found.problem, found.message.replace(
+            "document excluded", "no usable _creationTime either"))
     return Instant(fallback, "_creationTime", "created_at_invalid", found.message.replace(
         "document excluded", "used _creationTime"))

@@ -21,10 +21,24 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import WindowError
 
-__all__ = ["HOUR_MS", "Window", "ms_to_iso", "parse_instant", "require_aware", "to_ms", "zone"]
+__all__ = [
+    "HOUR_MS",
+    "MAX_MS",
+    "MIN_MS",
+    "Window",
+    "is_representable_ms",
+    "ms_to_iso",
+    "parse_instant",
+    "require_aware",
+    "to_ms",
+    "zone",
+]
 
 HOUR_MS = 3_600_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+#: First and last epoch millisecond a date-time can show (0001-01-01 .. 9999-12-31, UTC).
+MIN_MS = -62_135_596_800_000
+MAX_MS = 253_402_300_799_999
 
 
 def require_aware(value: datetime, what: str = "datetime") -> datetime:
@@ -47,12 +61,22 @@ def to_ms(value: datetime) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
 
 
+def is_representable_ms(ms: float | int) -> bool:
+    """True when ``ms`` is finite and in the years 1-9999, so :func:`ms_to_iso` can show it."""
+    return math.isfinite(ms) and MIN_MS <= math.floor(ms) <= MAX_MS
+
+
 def ms_to_iso(ms: float | int) -> str:
     """Format epoch ms as ``YYYY-MM-DDTHH:MM:SS.sssZ``, truncated (never rounded) to the ms.
 
     >>> ms_to_iso(1772971259999.9)
     '2026-03-08T12:00:59.999Z'
+
+    Raises:
+        ValueError: ``ms`` is not finite or lies outside the years 1-9999.
     """
+    if not is_representable_ms(ms):
+        raise ValueError(f"{ms!r} ms is not a date-time in the years 1-9999")
     whole = math.floor(ms)
     moment = _EPOCH + timedelta(milliseconds=whole)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{whole % 1000:03d}Z"
