@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
-from conftest import check_output
+import pytest
+from click.testing import CliRunner
+
+from conftest import check_output, strict_loads
+from convex_activity.cli import main
 from convex_activity.collect import collect_activity
 from convex_activity.sources.export import ExportSource
 from convex_activity.sources.export_json import RawLine, encode_value
@@ -81,3 +86,74 @@ def test_time_of_sighting_beyond_year_9999_is_kept_as_text(tmp_path: Path) -> No
     })
     assert [t["time_of_sighting"] for t in data["tips"]] == [
         "100000000000000000000", "2019-09-14T13:43:18.000Z"]
+
+
+# -- lone surrogates and control characters ---------------------------------------------------
+def hostile_text_export(tmp_path: Path) -> Path:
+    return write_export(tmp_path / "text.zip", {
+        "crimeReports": [
+            ascii_line({"_id": "rep\ud800", "_creationTime": T, "createdAt": T,
+                        "offenseType": "A\x00\x07\x1b[31mred\x9b", "description": "\udfff lone",
+                        "parish": "P\ud83d", "criminalId": "crm1"}),
+        ],
+        "criminals": [ascii_line({"_id": "crm1", "_creationTime": T, "name": "N\udc00"})],
+        "tips": [ascii_line({"_id": "tip1", "_creationTime": T, "createdAt": T,
+                             "details": "x\ud800\x1b]0;pwned\x07y", "personId": "per1"})],
+        "persons": [ascii_line({"_id": "per1", "_creationTime": T, "name": "\x1b[2JP\ud800"})],
+    })
+
+
+def test_lone_surrogates_become_replacement_characters_in_collect_json(tmp_path: Path) -> None:
+    path = hostile_text_export(tmp_path)
+    with ExportSource(path) as source:
+        result = collect_activity(source, WINDOW)
+    data = json.loads(result.to_bytes().decode("utf-8", errors="strict"))
+    (incident,) = data["incidents"]
+    assert incident["id"] == "rep\ufffd"
+    assert incident["description"] == "\ufffd lone"
+    assert incident["location"]["parish"] == "P\ufffd"
+    assert incident["criminal_name"] == "N\ufffd"
+    # JSON escapes control characters itself: the collect output keeps them as data.
+    assert incident["type"] == "A\x00\x07\x1b[31mred\x9b"
+    assert data["tips"][0]["details"] == "x\ufffd\x1b]0;pwned\x07y"
+    assert data["tips"][0]["person_name"] == "\x1b[2JP\ufffd"
+
+
+def test_collect_cli_writes_valid_utf8_for_lone_surrogates(tmp_path: Path) -> None:
+    path = hostile_text_export(tmp_path)
+    out = tmp_path / "out.json"
+    result = CliRunner().invoke(main, [
+        "collect", "--export", str(path), "--since", "2019-09-14T13:00:00Z",
+        "--until", "2019-09-14T14:00:00Z", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    data = strict_loads(out.read_bytes().decode("utf-8", errors="strict"))
+    assert [i["id"] for i in data["incidents"]] == ["rep\ufffd"]
+
+
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+@pytest.mark.parametrize("fmt", ["md", "html", "json"])
+def test_brief_has_no_control_characters_or_surrogates(tmp_path: Path, fmt: str) -> None:
+    path = hostile_text_export(tmp_path)
+    out = tmp_path / f"brief.{fmt}"
+    result = CliRunner().invoke(main, [
+        "report", "--export", str(path), "--since", "2019-09-14T13:00:00Z",
+        "--until", "2019-09-14T14:00:00Z", "--trailing", "0", "--format", fmt,
+        "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    text = out.read_bytes().decode("utf-8", errors="strict")
+    # JSON escapes C0 controls itself and may carry C1 ones as data; never a surrogate.
+    assert (SURROGATE if fmt == "json" else CONTROL).findall(text) == []
+    if fmt == "md":
+        assert "| A\ufffd\ufffd\ufffd\\[31mred\ufffd | 1 | 100% |" in text
+        assert "| \ufffd\\[2JP\ufffd | — | x\ufffd\ufffd\\]0;pwned\ufffdy |" in text
+    elif fmt == "html":
+        assert "<td>A\ufffd\ufffd\ufffd[31mred\ufffd</td>" in text
+        assert "x\ufffd\ufffd]0;pwned\ufffdy" in text
+    else:
+        # JSON escapes control characters; only the surrogate needed replacing.
+        facts = json.loads(text)
+        assert facts["breakdown"]["by_offense"][0]["name"] == "A\x00\x07\x1b[31mred\x9b"
+        assert facts["hotspots"]["by_parish"][0]["name"] == "P\ufffd"

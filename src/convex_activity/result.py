@@ -11,6 +11,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
+from .safetext import without_surrogates
+
 __all__ = [
     "ActivityResult",
     "Coordinates",
@@ -163,7 +165,12 @@ class ActivityResult(BaseModel):
 def dumps_strict(data: Any, *, indent: int | None = 2) -> str:
     """``json.dumps`` that refuses NaN/±Infinity and keeps non-ASCII text.
 
+    Lone surrogates (from ``"\\ud800"`` in a document) become U+FFFD, so the text always
+    encodes as UTF-8.
+
     Raises:
         ValueError: ``data`` contains a non-finite float.
     """
-    return json.dumps(data, allow_nan=False, ensure_ascii=False, indent=indent)
+    return without_surrogates(
+        json.dumps(data, allow_nan=False, ensure_ascii=False, indent=indent)
+    )

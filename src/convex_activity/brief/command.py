@@ -26,6 +26,7 @@ from ..cli_options import (
 from ..collect import collect_activity
 from ..errors import WindowError
 from ..output import write_atomic
+from ..safetext import displayable, without_surrogates
 from ..window import zone
 from .collect import collect_brief_inputs
 from .facts import TRAILING_WINDOWS, build_facts
@@ -45,8 +46,13 @@ RENDERERS: dict[str, Callable[[Mapping[str, Any]], str]] = {
 
 
 def render(facts: Mapping[str, Any], fmt: str) -> str:
-    """The brief in format ``fmt`` (``md``, ``html`` or ``json``)."""
-    return RENDERERS[fmt](facts)
+    """The brief in format ``fmt`` (``md``, ``html`` or ``json``).
+
+    Lone surrogates from document text become U+FFFD here, the one point every format passes,
+    and so do control characters in Markdown and HTML (JSON escapes them itself).
+    """
+    text = RENDERERS[fmt](facts)
+    return without_surrogates(text) if fmt == "json" else displayable(text)
 
 
 class Progress:
