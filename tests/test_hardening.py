@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +14,10 @@ from click.testing import CliRunner
 from conftest import check_output, strict_loads
 from convex_activity.cli import main
 from convex_activity.collect import collect_activity
+from convex_activity.errors import WindowError
 from convex_activity.sources.export import ExportSource
 from convex_activity.sources.export_json import RawLine, encode_value
-from convex_activity.window import Window
+from convex_activity.window import MAX_MS, MIN_MS, Window
 from exportkit import write_export
 
 #: 2019-09-14T13:43:18.000Z and a window of one hour around it.
@@ -157,3 +159,42 @@ def test_brief_has_no_control_characters_or_surrogates(tmp_path: Path, fmt: str)
         facts = json.loads(text)
         assert facts["breakdown"]["by_offense"][0]["name"] == "A\x00\x07\x1b[31mred\x9b"
         assert facts["hotspots"]["by_parish"][0]["name"] == "P\ufffd"
+
+
+# -- windows at the edges of the calendar ----------------------------------------------------
+def test_window_outside_the_years_1_to_9999_is_a_window_error() -> None:
+    with pytest.raises(WindowError, match=r"^window since \(-62135596800001\) is outside "
+                                          r"the years 1-9999$"):
+        Window(since=MIN_MS - 1, until=0)
+    with pytest.raises(WindowError, match=r"^window until \(253402300800000\) is outside "
+                                          r"the years 1-9999$"):
+        Window(since=0, until=MAX_MS + 1)
+    assert Window(since=MIN_MS, until=MAX_MS).until_iso == "9999-12-31T23:59:59.999Z"
+    now = datetime(2019, 9, 14, tzinfo=UTC)
+    with pytest.raises(WindowError, match=r"^hours 1e\+308 reach before the year 1$"):
+        Window.last_hours(1e308, now)
+    with pytest.raises(WindowError, match=r"^day 9999-12-31 ends after the year 9999$"):
+        Window.local_day(date(9999, 12, 31), "UTC")
+
+
+EXPORT_ARGS = ["--export", str(Path(__file__).resolve().parents[1] / "examples"
+                                / "dc-crime-2019-09.zip")]
+
+
+@pytest.mark.parametrize(("command", "args", "message"), [
+    ("collect", ["--day", "9999-12-31", "--tz", "UTC"],
+     "Error: day 9999-12-31 ends after the year 9999"),
+    ("collect", ["--hours", "1e308", "--now", "2019-09-14T00:00:00Z"],
+     "Error: hours 1e+308 reach before the year 1"),
+    ("collect", ["--since", "0001-01-01T00:00:00+05:00", "--until", "2019-09-13T00:00:00Z"],
+     "Error: window since (-62135614800000) is outside the years 1-9999"),
+    ("collect", ["--now", "9999-12-31T23:59:59-05:00"],
+     "Error: window until (253402318799000) is outside the years 1-9999"),
+    ("report", ["--day", "0001-01-01", "--tz", "UTC"],
+     "Error: --trailing 7: window since (-62136201600000) is outside the years 1-9999"),
+])
+def test_calendar_edge_windows_exit_2_with_one_line(
+    command: str, args: list[str], message: str
+) -> None:
+    result = CliRunner().invoke(main, [command, *EXPORT_ARGS, *args])
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", message + "\n")

@@ -126,6 +126,9 @@ class Window:
                 raise WindowError(
                     f"window {name} must be integer epoch milliseconds, got {value!r}"
                 )
+            if not MIN_MS <= value <= MAX_MS:
+                # Nothing could show such a window (ms_to_iso), and no datetime can hold it.
+                raise WindowError(f"window {name} ({value}) is outside the years 1-9999")
         if self.until <= self.since:
             raise WindowError(f"window is empty: until ({self.until}) <= since ({self.since})")
 
@@ -136,7 +139,10 @@ class Window:
         if not hours > 0 or not math.isfinite(hours):
             raise WindowError(f"hours must be a positive number, got {hours!r}")
         until = to_ms(require_aware(now, "now"))
-        return cls(since=until - round(hours * HOUR_MS), until=until)
+        span = hours * HOUR_MS
+        if not math.isfinite(span) or until - span < MIN_MS:
+            raise WindowError(f"hours {hours!r} reach before the year 1")
+        return cls(since=until - round(span), until=until)
 
     @classmethod
     def between(cls, since: datetime, until: datetime) -> Window:
@@ -150,7 +156,10 @@ class Window:
         """The calendar ``day`` in zone ``tz``: 23, 24 or 25 hours long."""
         zi = zone(tz)
         start = datetime(day.year, day.month, day.day, tzinfo=zi)
-        nxt = day + timedelta(days=1)
+        try:
+            nxt = day + timedelta(days=1)
+        except OverflowError:
+            raise WindowError(f"day {day.isoformat()} ends after the year 9999") from None
         end = datetime(nxt.year, nxt.month, nxt.day, tzinfo=zi)
         return cls.between(start, end)
 

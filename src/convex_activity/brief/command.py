@@ -127,6 +127,10 @@ def report_command(
         now=now,
         settings=settings,
     )
+    try:
+        window.shifted(-trailing)  # the earliest trailing window must exist too
+    except WindowError as exc:
+        raise UsageProblem(f"--trailing {trailing}: {exc}") from None
     source = open_source(settings, export)
     try:
         inputs = collect_brief_inputs(
