@@ -382,3 +382,47 @@ def test_close_and_reuse(tmp_path: Path) -> None:
         assert len(collect(source, "tips")[0]) == 6
     assert len(collect(source, "tips")[0]) == 6  # reopens lazily after close
     source.close()
+
+
+# -- not an export -------------------------------------------------------------------------------
+def test_folder_that_is_not_an_export(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("hello")
+    with pytest.raises(ContractError) as info:
+        collect(ExportSource(tmp_path), "tips")
+    assert str(info.value) == (
+        f"export {tmp_path}: not a Convex snapshot export (no _tables/documents.jsonl "
+        "or <table>/documents.jsonl)")
+
+
+def test_zip_that_is_not_an_export(tmp_path: Path) -> None:
+    path = tmp_path / "photos.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("tips/readme.txt", "not documents")
+    with pytest.raises(ContractError) as info:
+        ExportSource(path).get_many("criminals", ["x"], TableReport(), Deadline(None))
+    assert str(info.value) == (
+        f"export {path}: not a Convex snapshot export (no _tables/documents.jsonl "
+        "or <table>/documents.jsonl)")
+
+
+@pytest.mark.parametrize("as_zip", [True, False])
+def test_two_exports_side_by_side_are_ambiguous(tmp_path: Path, as_zip: bool) -> None:
+    inner = write_export(tmp_path / "inner", {"tips": WINDOW_DOCS}, as_zip=False)
+    outer = tmp_path / "outer"
+    for root in ("a", "b"):
+        for file in inner.rglob("*"):
+            if file.is_file():
+                target = outer / root / file.relative_to(inner)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(file.read_bytes())
+    path: Path = outer
+    if as_zip:
+        path = tmp_path / "outer.zip"
+        with zipfile.ZipFile(path, "w") as archive:
+            for file in sorted(outer.rglob("*")):
+                if file.is_file():
+                    archive.writestr(str(file.relative_to(outer)), file.read_bytes())
+    with pytest.raises(ContractError) as info:
+        collect(ExportSource(path), "tips")
+    assert str(info.value) == (
+        f"export {path}: holds 2 exports (a/, b/); point --export at one of them")

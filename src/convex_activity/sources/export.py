@@ -101,8 +101,8 @@ class ExportSource:
         if self.path.is_dir():
             if not (self.path / _TABLES_MEMBER).is_file():
                 nested = sorted(p.parent.parent for p in self.path.glob("*/" + _TABLES_MEMBER))
-                if len(nested) == 1:
-                    self._root = nested[0].name + "/"
+                tables = [p.parent.name for p in self.path.glob("*/documents.jsonl")]
+                self._root = self._single_root([n.name + "/" for n in nested], tables)
             if (self.path / self._root / "_components").is_dir():
                 logger.debug("%s: ignoring _components/ (component tables)", self.description)
         elif self.path.is_file():
@@ -118,8 +118,9 @@ class ExportSource:
                     for n in names
                     if n.endswith("/" + _TABLES_MEMBER) and "_components/" not in n
                 )
-                if len(roots) == 1:
-                    self._root = roots[0]
+                tables = [n.partition("/")[0] for n in names if n.count("/") == 1
+                          and n.endswith("/documents.jsonl")]
+                self._root = self._single_root(roots, tables)
             if any(n.startswith(self._root + "_components/") for n in names):
                 logger.debug("%s: ignoring _components/ (component tables)", self.description)
         elif self.path.exists():
@@ -127,6 +128,30 @@ class ExportSource:
         else:
             raise self._error("does not exist")
         self._opened = True
+
+    def _single_root(self, roots: list[str], top_tables: list[str]) -> str:
+        """Where the export's tables are, when ``_tables/`` is not at the top.
+
+        Args:
+            roots: sub-folders holding ``_tables/documents.jsonl``.
+            top_tables: names ``<name>`` of top-level ``<name>/documents.jsonl`` members (a
+                hand-made export without ``_tables/`` still has these).
+
+        Raises:
+            ContractError: no export at all (reading it would report every table as empty: a
+                quiet day that never happened), or several side by side.
+        """
+        if not roots:
+            if any(_TABLE_NAME.match(name) for name in top_tables):
+                return ""
+            raise self._error(
+                f"not a Convex snapshot export (no {_TABLES_MEMBER} or <table>/documents.jsonl)"
+            )
+        if len(roots) > 1:
+            raise self._error(
+                f"holds {len(roots)} exports ({', '.join(roots)}); point --export at one of them"
+            )
+        return roots[0]
 
     def _open_member(self, member: str) -> IO[bytes] | None:
         """Open ``member`` for reading; None when the export has no such member."""
