@@ -198,3 +198,13 @@ def test_calendar_edge_windows_exit_2_with_one_line(
 ) -> None:
     result = CliRunner().invoke(main, [command, *EXPORT_ARGS, *args])
     assert (result.exit_code, result.stdout, result.stderr) == (2, "", message + "\n")
+
+
+# -- --out -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("command", ["collect", "report"])
+def test_out_into_a_missing_folder_exits_2(tmp_path: Path, command: str) -> None:
+    target = tmp_path / "missing" / "x.out"
+    result = CliRunner().invoke(main, [command, *EXPORT_ARGS, "--day", "2019-09-14",
+                                       "--tz", "America/New_York", "--out", str(target)])
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        2, "", f"Error: cannot write --out {target}: No such file or directory\n")

@@ -22,10 +22,10 @@ from .cli_options import (
     settings_for,
     source_options,
     window_options,
+    write_out,
 )
 from .collect import collect_activity
 from .devserver import dev_server_command
-from .output import write_atomic
 
 __all__ = [
     "UsageProblem",
@@ -92,10 +92,7 @@ def collect_command(
         source.close()
     data = result.to_bytes()
     if out is not None:
-        try:
-            write_atomic(out, data)
-        except OSError as exc:
-            raise UsageProblem(f"cannot write --out {out}: {exc.strerror or exc}") from None
+        write_out(out, data)
     else:
         sys.stdout.flush()
         sys.stdout.buffer.write(data)  # UTF-8 bytes whatever the locale's encoding

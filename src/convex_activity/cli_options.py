@@ -27,6 +27,7 @@ import click
 
 from .collect import open_live_source
 from .errors import ConfigError, WindowError
+from .output import write_atomic
 from .settings import Settings, load_settings
 from .sources.base import Source
 from .window import Window, parse_instant
@@ -39,6 +40,7 @@ __all__ = [
     "settings_for",
     "source_options",
     "window_options",
+    "write_out",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -94,6 +96,18 @@ def out_option(func: F) -> F:
         "--out", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
         help="Write to FILE (atomically: temp file + rename) instead of stdout.",
     )(func)
+
+
+def write_out(out: str, data: bytes) -> None:
+    """Write ``data`` to ``--out`` atomically.
+
+    Raises:
+        UsageProblem: the file cannot be written (missing folder, no permission; exit 2).
+    """
+    try:
+        write_atomic(out, data)
+    except OSError as exc:
+        raise UsageProblem(f"cannot write --out {out}: {exc.strerror or exc}") from None
 
 
 def settings_for(timeout: float | None = None) -> Settings:

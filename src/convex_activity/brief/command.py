@@ -22,10 +22,10 @@ from ..cli_options import (
     settings_for,
     source_options,
     window_options,
+    write_out,
 )
 from ..collect import collect_activity
 from ..errors import WindowError
-from ..output import write_atomic
 from ..safetext import displayable, without_surrogates
 from ..window import zone
 from .collect import collect_brief_inputs
@@ -148,7 +148,7 @@ def report_command(
         sys.stdout.buffer.write(text.encode("utf-8"))  # UTF-8 whatever the locale
         sys.stdout.buffer.flush()
     else:
-        write_atomic(out, text.encode("utf-8"))
+        write_out(out, text.encode("utf-8"))
         logger.info("brief written to %s", out)
     if not facts["coverage"]["complete"]:
         click.echo(f"warning: {facts['coverage']['line']}", err=True)
