@@ -14,7 +14,8 @@ from click.testing import CliRunner
 from conftest import check_output, strict_loads
 from convex_activity.cli import main
 from convex_activity.collect import collect_activity
-from convex_activity.errors import WindowError
+from convex_activity.errors import ConfigError, WindowError
+from convex_activity.settings import Settings
 from convex_activity.sources.export import ExportSource
 from convex_activity.sources.export_json import RawLine, encode_value
 from convex_activity.window import MAX_MS, MIN_MS, Window
@@ -208,3 +209,49 @@ def test_out_into_a_missing_folder_exits_2(tmp_path: Path, command: str) -> None
                                        "--tz", "America/New_York", "--out", str(target)])
     assert (result.exit_code, result.stdout, result.stderr) == (
         2, "", f"Error: cannot write --out {target}: No such file or directory\n")
+
+
+# -- deployment URLs the client cannot use ---------------------------------------------------
+@pytest.mark.parametrize(("url", "message"), [
+    ("https://a.convex.cloud:99999",
+     "CONVEX_DEPLOYMENT_URL is not a valid URL (Port out of range 0-65535)"),
+    ("https://exa mple.com",
+     "CONVEX_DEPLOYMENT_URL is not a valid URL (host 'exa mple.com' has a character a host "
+     "name cannot have)"),
+    ("https://x\u00a0y.convex.cloud",
+     "CONVEX_DEPLOYMENT_URL is not a valid URL (host 'x\\xa0y.convex.cloud' has a character a "
+     "host name cannot have)"),
+    ("https://x.convex.cloud:abc",
+     "CONVEX_DEPLOYMENT_URL is not a valid URL (Port could not be cast to integer value as "
+     "'abc')"),
+])
+def test_unusable_urls_are_config_errors(url: str, message: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        Settings(deployment_url=url).require_url()
+    assert str(info.value) == message
+
+
+class ClientRejectsURL:
+    """A source whose client refuses the URL at the first call (as ProcessCaller does)."""
+
+    description = "live https://x.convex.cloud"
+
+    def list_window(self, *args: Any) -> Any:
+        raise ConfigError("cannot create a Convex client for https://x.convex.cloud: "
+                          "Failed to create PyConvexClient: invalid port number")
+
+    def get_many(self, *args: Any) -> Any:
+        raise AssertionError("not reached")
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("command", ["collect", "report"])
+def test_config_error_during_collection_exits_2(command: str) -> None:
+    result = CliRunner().invoke(
+        main, [command, "--hours", "1", "--now", "2019-09-14T00:00:00Z"],
+        obj={"source_factory": lambda settings, export: ClientRejectsURL()})
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        2, "", "Error: cannot create a Convex client for https://x.convex.cloud: Failed to "
+               "create PyConvexClient: invalid port number\n")

@@ -21,6 +21,7 @@ from .cli_options import (
     out_option,
     settings_for,
     source_options,
+    usage_errors,
     window_options,
     write_out,
 )
@@ -87,7 +88,8 @@ def collect_command(
                           settings=settings)
     source = open_source(settings, export)
     try:
-        result = collect_activity(source, window, settings=settings)
+        with usage_errors():
+            result = collect_activity(source, window, settings=settings)
     finally:
         source.close()
     data = result.to_bytes()

@@ -19,7 +19,8 @@ deployment or export.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
@@ -39,6 +40,7 @@ __all__ = [
     "out_option",
     "settings_for",
     "source_options",
+    "usage_errors",
     "window_options",
     "write_out",
 ]
@@ -96,6 +98,18 @@ def out_option(func: F) -> F:
         "--out", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
         help="Write to FILE (atomically: temp file + rename) instead of stdout.",
     )(func)
+
+
+@contextmanager
+def usage_errors() -> Iterator[None]:
+    """Turn a :class:`ConfigError` raised while collecting into exit 2 with one line.
+
+    The live client checks the deployment URL only when the first call starts it.
+    """
+    try:
+        yield
+    except ConfigError as exc:
+        raise UsageProblem(str(exc)) from None
 
 
 def write_out(out: str, data: bytes) -> None:

@@ -13,6 +13,7 @@ Variables::
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import Any
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -25,6 +26,8 @@ from .window import zone
 __all__ = ["URL_VARIABLE", "Settings", "is_loopback_host", "load_settings"]
 
 URL_VARIABLE = "CONVEX_DEPLOYMENT_URL"
+# Host names (IDN letters allowed), IPv4 and IPv6 literals: no blanks, no punctuation.
+_HOST = re.compile(r"[\w.:-]+")
 
 
 def is_loopback_host(host: str | None) -> bool:
@@ -105,6 +108,13 @@ class Settings(BaseSettings):
             host = parts.hostname
         except ValueError as exc:
             raise ConfigError(f"{URL_VARIABLE} is not a valid URL: {safe_url(url)}") from exc
+        try:
+            _ = parts.port  # parsed lazily; the client would refuse it at the first call
+        except ValueError as exc:
+            raise ConfigError(f"{URL_VARIABLE} is not a valid URL ({exc})") from None
+        if host and not _HOST.fullmatch(host):
+            raise ConfigError(f"{URL_VARIABLE} is not a valid URL (host {redact(host)!r} has a "
+                              "character a host name cannot have)")
         if parts.scheme not in ("https", "http") or not host:
             raise ConfigError(
                 f"{URL_VARIABLE} must be an https:// URL, got {redact(safe_url(url))!r}"

@@ -21,6 +21,7 @@ from ..cli_options import (
     out_option,
     settings_for,
     source_options,
+    usage_errors,
     window_options,
     write_out,
 )
@@ -133,12 +134,13 @@ def report_command(
         raise UsageProblem(f"--trailing {trailing}: {exc}") from None
     source = open_source(settings, export)
     try:
-        inputs = collect_brief_inputs(
-            lambda w: collect_activity(source, w, settings=settings).to_dict(),
-            window,
-            trailing=trailing,
-            progress=Progress(),
-        )
+        with usage_errors():
+            inputs = collect_brief_inputs(
+                lambda w: collect_activity(source, w, settings=settings).to_dict(),
+                window,
+                trailing=trailing,
+                progress=Progress(),
+            )
     finally:
         source.close()
     facts = build_facts(inputs.current, inputs.history, display_tz)
