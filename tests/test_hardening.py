@@ -15,6 +15,7 @@ from conftest import check_output, strict_loads
 from convex_activity.cli import main
 from convex_activity.collect import collect_activity
 from convex_activity.errors import ConfigError, WindowError
+from convex_activity.redact import redact, register_secret
 from convex_activity.settings import Settings
 from convex_activity.sources.export import ExportSource
 from convex_activity.sources.export_json import RawLine, encode_value
@@ -255,3 +256,10 @@ def test_config_error_during_collection_exits_2(command: str) -> None:
     assert (result.exit_code, result.stdout, result.stderr) == (
         2, "", "Error: cannot create a Convex client for https://x.convex.cloud: Failed to "
                "create PyConvexClient: invalid port number\n")
+
+
+# -- secrets -----------------------------------------------------------------------------------
+def test_a_short_deploy_key_token_is_masked_on_its_own() -> None:
+    register_secret("prod:secretdeploykey|abc123")
+    assert redact("server said: key was abc123; full prod:secretdeploykey|abc123") == (
+        "server said: key was ***; full ***")

@@ -32,9 +32,10 @@ def register_secret(secret: str | SecretStr | None) -> None:
     if value and len(value) >= 4:
         with _lock:
             _registered.add(value)
-            # The token after "|" is the secret part of a deploy key: mask it on its own too.
+            # The token after "|" is the secret part of a deploy key: mask it on its own too,
+            # whatever its length (masking a short word in an error line costs nothing).
             token = value.rpartition("|")[2]
-            if token != value and len(token) >= 8:
+            if token != value and len(token) >= 4:
                 _registered.add(token)
 
 
