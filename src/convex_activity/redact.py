@@ -33,7 +33,7 @@ def register_secret(secret: str | SecretStr | None) -> None:
         with _lock:
             _registered.add(value)
             # The token after "|" is the secret part of a deploy key: mask it on its own too,
-            # whatever its length (masking a short word in an error line costs nothing).
+            # even a short one (masking a short word in an error line costs nothing).
             token = value.rpartition("|")[2]
             if token != value and len(token) >= 4:
                 _registered.add(token)
