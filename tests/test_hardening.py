@@ -12,8 +12,11 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import check_output, strict_loads
+from convex_activity import collect as collect_module
+from convex_activity.brief import command as brief_command
 from convex_activity.cli import main
 from convex_activity.collect import collect_activity
+from convex_activity.deadline import Deadline
 from convex_activity.errors import ConfigError, WindowError
 from convex_activity.redact import redact, register_secret
 from convex_activity.settings import Settings
@@ -263,3 +266,23 @@ def test_a_short_deploy_key_token_is_masked_on_its_own() -> None:
     register_secret("prod:secretdeploykey|abc123")
     assert redact("server said: key was abc123; full prod:secretdeploykey|abc123") == (
         "server said: key was ***; full ***")
+
+
+# -- report's --timeout ---------------------------------------------------------------------
+def test_report_timeout_bounds_the_whole_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    """--timeout is one deadline for the window and all its trailing windows, not one each."""
+    seen: list[tuple[int, Deadline | None]] = []
+    real = collect_module.collect_activity
+
+    def spy(source: Any, window: Window, **kwargs: Any) -> Any:
+        seen.append((window.since, kwargs.get("deadline")))
+        return real(source, window, **kwargs)
+
+    monkeypatch.setattr(brief_command, "collect_activity", spy)
+    result = CliRunner().invoke(main, ["report", *EXPORT_ARGS, "--day", "2019-09-14",
+                                       "--tz", "UTC", "--trailing", "2", "--timeout", "7.5"])
+    assert result.exit_code == 0, result.stderr
+    assert [since for since, _ in seen] == [1568419200000, 1568332800000, 1568246400000]
+    deadlines = {id(deadline) for _, deadline in seen}
+    assert len(deadlines) == 1
+    assert seen[0][1] is not None and seen[0][1].seconds == 7.5

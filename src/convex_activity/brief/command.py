@@ -26,6 +26,7 @@ from ..cli_options import (
     write_out,
 )
 from ..collect import collect_activity
+from ..deadline import Deadline
 from ..errors import WindowError
 from ..safetext import displayable, without_surrogates
 from ..window import zone
@@ -133,10 +134,15 @@ def report_command(
     except WindowError as exc:
         raise UsageProblem(f"--trailing {trailing}: {exc}") from None
     source = open_source(settings, export)
+    # One deadline for the command: --timeout bounds the window and its trailing windows
+    # together (a stalled deployment must not cost 1 + --trailing full timeouts).
+    deadline = Deadline(settings.timeout)
     try:
         with usage_errors():
             inputs = collect_brief_inputs(
-                lambda w: collect_activity(source, w, settings=settings).to_dict(),
+                lambda w: collect_activity(
+                    source, w, settings=settings, deadline=deadline
+                ).to_dict(),
                 window,
                 trailing=trailing,
                 progress=Progress(),
