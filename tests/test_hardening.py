@@ -22,6 +22,7 @@ from convex_activity.redact import redact, register_secret
 from convex_activity.settings import Settings
 from convex_activity.sources.export import ExportSource
 from convex_activity.sources.export_json import RawLine, encode_value
+from convex_activity.timestamps import document_instant
 from convex_activity.window import MAX_MS, MIN_MS, Window
 from exportkit import write_export
 
@@ -286,3 +287,17 @@ def test_report_timeout_bounds_the_whole_command(monkeypatch: pytest.MonkeyPatch
     deadlines = {id(deadline) for _, deadline in seen}
     assert len(deadlines) == 1
     assert seen[0][1] is not None and seen[0][1].seconds == 7.5
+
+
+def test_enormous_string_created_at_is_quoted_short_in_the_warning(tmp_path: Path) -> None:
+    data = collect(tmp_path, {
+        "crimeReports": [{"_id": "rep1", "_creationTime": T, "createdAt": T},
+                         {"_id": "rep2", "_creationTime": T, "createdAt": "9" * 100_000}],
+    })
+    problems = [w for w in data["warnings"] if w["id"] == "rep2"]
+    # The export never delivers a string createdAt for a window (listSince would not either).
+    assert problems == []
+    instant = document_instant({"_id": "x", "createdAt": "9" * 100_000})
+    assert instant.message == (
+        "createdAt is string ('" + "9" * 40 + "…' (100000 characters)), not a finite number; "
+        "document excluded")

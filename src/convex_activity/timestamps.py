@@ -56,6 +56,15 @@ class Instant:
         return None if self.value is None else math.floor(self.value)
 
 
+def _quote(value: Any, limit: int = 40) -> str:
+    """``repr`` of a stored value, cut short: a warning must stay one readable line."""
+    if isinstance(value, str) and len(value) > limit:
+        head = repr(value[:limit])
+        return f"{head[:-1]}…{head[-1]} ({len(value)} characters)"
+    text = repr(value)
+    return text if len(text) <= limit + 2 else text[:limit] + "…"
+
+
 def _creation_time(doc: dict[str, Any]) -> float | int | None:
     value = as_number(doc.get("_creationTime"))
     if value is None or not is_representable_ms(value):
@@ -91,7 +100,8 @@ def document_instant(doc: dict[str, Any]) -> Instant:
             None,
             None,
             "created_at_invalid",
-            f"createdAt is {type_name(raw)} ({raw!r}), not a finite number; document excluded",
+            f"createdAt is {type_name(raw)} ({_quote(raw)}), not a finite number; "
+            "document excluded",
         )
     if not is_representable_ms(number):
         # No date-time can show it (and no window holds it): as unusable as NaN.
