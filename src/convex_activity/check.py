@@ -61,8 +61,10 @@ def probe_function(caller: ProcessCaller, name: str, deadline: Deadline, per_cal
 
 @click.command("check")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
-              metavar="SECONDS", help="Deadline for the whole check (default 120).")
-@click.option("--now", metavar="ISO", help="End of the 24 h window (default: the current time).")
+              metavar="SECONDS",
+              help="Deadline for the whole check (default CONVEX_ACTIVITY_TIMEOUT, else 120).")
+@click.option("--now", metavar="ISO",
+              help="End of the 24 h window, ISO 8601 with offset (default: the current time).")
 def check_command(timeout: float | None, now: str | None) -> None:
     """Check the configured deployment: deployed functions and the last 24 hours' counts."""
     try:
