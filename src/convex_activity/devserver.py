@@ -270,6 +270,8 @@ def _parse_fail(values: tuple[str, ...]) -> list[dict[str, Any]]:
         if not sep or not name:
             raise click.BadParameter(f"expected FUNCTION[@K]=MESSAGE, got {value!r}")
         function, _, call = name.partition("@")
+        if call and not call.isdigit():
+            raise click.BadParameter(f"K in FUNCTION@K=MESSAGE must be a number, got {value!r}")
         rules.append(
             {"function": function, "message": message, "call": int(call) if call else None}
         )
