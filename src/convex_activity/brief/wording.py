@@ -21,7 +21,10 @@ def change_text(row: Mapping[str, Any]) -> str:
     """``+5``, ``-3``, ``±0``, or why there is no comparison."""
     change = row.get("change")
     if change is None:
-        return "n/a (previous window not complete)"
+        status = row.get("previous_status")
+        if status is None:
+            return "n/a (previous window not collected)"
+        return f"n/a (previous window {status})"
     if change == 0:
         return "±0"
     return f"{change:+d}"
@@ -31,7 +34,7 @@ def avg_text(row: Mapping[str, Any]) -> str:
     """``99.3 (+4%)`` or ``n/a``."""
     avg = row.get("trailing_avg")
     if avg is None:
-        return "n/a (no complete trailing window)"
+        return "n/a (no complete earlier window)"
     pct = row.get("vs_avg_pct")
     return f"{avg:.1f}" + (f" ({pct:+d}%)" if pct is not None else "")
 
