@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["change_text", "avg_text", "window_lines", "history_text", "SECTION_TITLES"]
+__all__ = [
+    "SECTION_TITLES",
+    "avg_text",
+    "change_text",
+    "history_text",
+    "tip_person_text",
+    "tip_place_text",
+    "window_lines",
+]
 
 SECTION_TITLES: dict[str, str] = {
     "overview": "Overview",
@@ -58,3 +66,27 @@ def history_text(facts: Mapping[str, Any]) -> str:
     if missing:
         text += "; not counted: " + ", ".join(missing)
     return text + "."
+
+
+def tip_person_text(tip: Mapping[str, Any]) -> str:
+    """Who a tip is about: name (or id), alias, crime, and whether the person was found."""
+    text = str(tip["person_name"] or tip["person_id"] or "—")
+    if tip["person_alias"]:
+        text += f" (alias {tip['person_alias']})"
+    if tip["person_crime"]:
+        text += f"; {tip['person_crime']}"
+    if not tip["person_resolved"]:
+        text += " — not found"
+    return text
+
+
+def tip_place_text(tip: Mapping[str, Any]) -> str:
+    """Where a tip was sighted: coordinates (or why there are none) and the police number."""
+    coords = tip["coordinates"]
+    if coords:
+        text = f"{coords['lat']:.4f}, {coords['lng']:.4f}"
+    else:
+        text = "not found" if tip["location_id"] else "—"
+    if tip["police_number"]:
+        text += f" (police {tip['police_number']})"
+    return text
