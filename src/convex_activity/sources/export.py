@@ -1,0 +1,311 @@
+"""A Convex snapshot export (``npx convex export``), ZIP or folder, read as a source.
+
+The export holds ``<table>/documents.jsonl`` per table (see :mod:`.export_json` for the value
+encoding) next to ``README.md``, ``_tables/documents.jsonl``, ``<table>/generated_schema.jsonl``,
+``_storage/`` and ``_components/``, which are all ignored here.
+
+Every call streams one member in fixed-size chunks, so memory stays bounded by one chunk, the
+longest line and one page, whatever the export's size. Lines are filtered on their raw bytes
+first (``createdAt``/``_creationTime``/``_id`` probed without a parse) and only candidates are
+decoded; anything the probe cannot decide exactly is decoded in full and checked again.
+
+The window rule is exactly that of the live ``listSince``: a document is delivered when its
+``createdAt`` is a finite number (Int64 or Float64) with ``since <= createdAt < until``, or when it
+has no ``createdAt`` and ``since <= _creationTime < until``. A NaN, string, boolean or null
+``createdAt`` lies outside every numeric index range, so it is not delivered here either.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import math
+import re
+import zipfile
+import zlib
+from collections.abc import Iterator, Sequence
+from os import PathLike
+from pathlib import Path
+from types import TracebackType
+from typing import IO
+
+from ..deadline import Deadline
+from ..errors import CallTimeout, ContractError
+from ..window import Window
+from .base import Document, TableReport
+from .export_json import ExportJSONError, decode_line, top_level_number, top_level_string
+
+__all__ = ["ExportSource", "DEFAULT_PAGE_SIZE"]
+
+logger = logging.getLogger(__name__)
+
+#: Documents per yielded page.
+DEFAULT_PAGE_SIZE = 1000
+_CHUNK_SIZE = 1 << 20
+_TABLES_MEMBER = "_tables/documents.jsonl"
+_TABLE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
+
+
+def _one_line(text: object) -> str:
+    return " ".join(str(text).split())
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def in_window(doc: Document, window: Window) -> bool:
+    """The ``listSince`` rule for one decoded document (see the module docstring)."""
+    if "createdAt" in doc:
+        value = doc["createdAt"]
+    else:
+        value = doc.get("_creationTime")
+    return _is_number(value) and math.isfinite(value) and window.since <= value < window.until
+
+
+class ExportSource:
+    """Documents read from a snapshot export.
+
+    Examples::
+
+        with ExportSource("examples/dc-crime-2019-09.zip") as source:
+            for page in source.list_window("crimeReports", window, TableReport(), Deadline(None)):
+                ...
+
+    Args:
+        path: the export ZIP, or the folder ``npx convex export --path DIR`` wrote (or it unzipped).
+        page_size: documents per page yielded by :meth:`list_window`.
+
+    The path is opened on first use; a missing or unreadable export raises
+    :class:`~convex_activity.errors.ContractError` from that call, so the collector records it per
+    table.
+    """
+
+    def __init__(self, path: str | PathLike[str], *, page_size: int = DEFAULT_PAGE_SIZE) -> None:
+        if page_size < 1:
+            raise ValueError(f"page_size must be at least 1, got {page_size}")
+        self.path = Path(path)
+        self.description = f"export {path}"
+        self.page_size = page_size
+        self._zip: zipfile.ZipFile | None = None
+        self._root = ""  # member prefix (ZIP) or sub-folder holding the export's tables
+        self._opened = False
+
+    # -- opening -------------------------------------------------------------------------------
+    def _error(self, message: str, member: str | None = None) -> ContractError:
+        return ContractError(_one_line(f"{self.description}: {message}"), function=member)
+
+    def _open(self) -> None:
+        if self._opened:
+            return
+        if self.path.is_dir():
+            if not (self.path / _TABLES_MEMBER).is_file():
+                nested = sorted(p.parent.parent for p in self.path.glob("*/" + _TABLES_MEMBER))
+                if len(nested) == 1:
+                    self._root = nested[0].name + "/"
+            if (self.path / self._root / "_components").is_dir():
+                logger.debug("%s: ignoring _components/ (component tables)", self.description)
+        elif self.path.is_file():
+            try:
+                archive = zipfile.ZipFile(self.path)
+                names = archive.namelist()
+            except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+                raise self._error(f"not a readable ZIP file ({exc})") from None
+            self._zip = archive
+            if _TABLES_MEMBER not in names:
+                roots = sorted(
+                    n[: -len(_TABLES_MEMBER)]
+                    for n in names
+                    if n.endswith("/" + _TABLES_MEMBER) and "_components/" not in n
+                )
+                if len(roots) == 1:
+                    self._root = roots[0]
+            if any(n.startswith(self._root + "_components/") for n in names):
+                logger.debug("%s: ignoring _components/ (component tables)", self.description)
+        elif self.path.exists():
+            raise self._error("is neither a file nor a folder")
+        else:
+            raise self._error("does not exist")
+        self._opened = True
+
+    def _open_member(self, member: str) -> IO[bytes] | None:
+        """Open ``member`` for reading; None when the export has no such member."""
+        self._open()
+        name = self._root + member
+        try:
+            if self._zip is not None:
+                try:
+                    info = self._zip.getinfo(name)
+                except KeyError:
+                    return None
+                return self._zip.open(info)
+            file = self.path / name
+            if not file.is_file():
+                return None
+            return file.open("rb")
+        except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as exc:
+            raise self._error(f"{member}: cannot be opened ({exc})", member) from None
+
+    def _chunks(
+        self, stream: IO[bytes], member: str, deadline: Deadline
+    ) -> Iterator[tuple[int, list[bytes]]]:
+        """Yield ``(number of the first line, complete lines)`` for each chunk read."""
+        lineno = 1
+        tail = b""
+        while True:
+            if deadline.expired():
+                raise CallTimeout(
+                    _one_line(
+                        f"{self.description}: deadline exceeded while reading {member} "
+                        f"(line {lineno})"
+                    ),
+                    function=member,
+                )
+            try:
+                data = stream.read(_CHUNK_SIZE)
+            except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
+                raise self._error(
+                    f"{member} line {lineno}: unreadable ({type(exc).__name__}: {exc})", member
+                ) from None
+            if not data:
+                break
+            lines = (tail + data).split(b"\n")
+            tail = lines.pop()
+            yield lineno, lines
+            lineno += len(lines)
+        if tail:
+            yield lineno, [tail]
+
+    def _decode(self, line: bytes, member: str, lineno: int) -> Document:
+        try:
+            return decode_line(line)
+        except ExportJSONError as exc:
+            raise self._error(f"{member} line {lineno}: {exc}", member) from None
+
+    def _check_table(self, table: str) -> str:
+        if not _TABLE_NAME.match(table):
+            raise ValueError(f"not a Convex table name: {table!r}")
+        return f"{table}/documents.jsonl"
+
+    # -- Source protocol -----------------------------------------------------------------------
+    def list_window(
+        self, table: str, window: Window, report: TableReport, deadline: Deadline
+    ) -> Iterator[list[Document]]:
+        """Yield pages of the documents of ``table`` that ``listSince`` would return for ``window``.
+
+        Pages hold up to ``page_size`` documents in file order; at least one page (maybe empty)
+        is yielded. A table absent from the export is empty.
+
+        Raises:
+            ContractError: the export or the member is unreadable, or a line is not export JSON.
+            CallTimeout: the deadline passed while reading.
+        """
+        member = self._check_table(table)
+        report.function = member
+        report.calls += 1
+        stream = self._open_member(member)
+        if stream is None:
+            logger.info("%s has no %s: table %s is empty", self.description, member, table)
+            report.pages += 1
+            yield []
+            return
+        since, until = window.since, window.until
+        page: list[Document] = []
+        pages = 0
+        scanned = 0
+        with stream:
+            for first, lines in self._chunks(stream, member, deadline):
+                for offset, raw in enumerate(lines):
+                    line = raw.strip()
+                    if not line:
+                        continue
+                    scanned += 1
+                    known, stamp = top_level_number(line, b"createdAt")
+                    if known and stamp is None:
+                        known, stamp = top_level_number(line, b"_creationTime")
+                    if known and (stamp is None or not since <= stamp < until):
+                        continue  # certainly outside the window (or no timestamp at all)
+                    doc = self._decode(line, member, first + offset)
+                    if in_window(doc, window):
+                        page.append(doc)
+                if len(page) >= self.page_size:
+                    while len(page) >= self.page_size:
+                        out, page = page[: self.page_size], page[self.page_size :]
+                        pages += 1
+                        report.pages += 1
+                        yield out
+        if page or pages == 0:
+            report.pages += 1
+            yield page
+        logger.debug("%s: %s scanned %d documents", self.description, member, scanned)
+
+    def get_many(
+        self, table: str, ids: Sequence[str], report: TableReport, deadline: Deadline
+    ) -> list[Document | None]:
+        """Return the documents of ``table`` with ``ids``, aligned; None where absent.
+
+        One pass over the member serves every id (it stops early once all are found). An id of
+        another table, a malformed id or a deleted document is simply not there: None.
+
+        Raises:
+            ContractError: the export or the member is unreadable, or a line is not export JSON.
+            CallTimeout: the deadline passed while reading.
+        """
+        member = self._check_table(table)
+        report.function = member
+        if not ids:
+            return []
+        report.calls += 1
+        wanted = {i for i in ids if isinstance(i, str)}
+        found: dict[str, Document] = {}
+        stream = self._open_member(member)
+        if stream is None:
+            logger.info("%s has no %s: table %s is empty", self.description, member, table)
+        else:
+            with stream:
+                for first, lines in self._chunks(stream, member, deadline):
+                    for offset, raw in enumerate(lines):
+                        line = raw.strip()
+                        if not line:
+                            continue
+                        known, doc_id = top_level_string(line, b"_id")
+                        if known and (doc_id is None or doc_id not in wanted):
+                            continue
+                        doc = self._decode(line, member, first + offset)
+                        key = doc.get("_id")
+                        if isinstance(key, str) and key in wanted and key not in found:
+                            found[key] = doc
+                    if len(found) == len(wanted):
+                        break
+        report.pages += 1
+        result: list[Document | None] = []
+        handed_out: set[str] = set()
+        for doc_id in ids:
+            hit = found.get(doc_id) if isinstance(doc_id, str) else None
+            if hit is not None and doc_id in handed_out:
+                hit = copy.deepcopy(hit)  # like getMany: a repeated id gets its own object
+            if hit is not None:
+                handed_out.add(doc_id)
+            result.append(hit)
+        return result
+
+    def close(self) -> None:
+        """Close the ZIP file, if one is open."""
+        if self._zip is not None:
+            self._zip.close()
+            self._zip = None
+        self._opened = False
+
+    def __enter__(self) -> ExportSource:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"ExportSource({str(self.path)!r})"

@@ -1,0 +1,311 @@
+"""Convex's ``export_json`` encoding: decoding ``documents.jsonl`` lines, and writing exports.
+
+``npx convex export`` writes every document with sorted keys, and these encodings:
+
+========================  ==========================================  ======================
+Convex value              in the file                                 in Python
+========================  ==========================================  ======================
+Int64                     bare integer ``42``                         ``int``
+Float64 (finite)          number with a decimal point ``42.0``        ``float``
+Float64 NaN/±Inf/-0.0     ``{"$float": base64(f64 little-endian)}``   ``float``
+Bytes                     ``{"$bytes": base64}``                      ``bytes``
+========================  ==========================================  ======================
+
+Besides the full decoder, this module has the cheap byte-level probes the export source uses to
+skip lines without parsing them (see :func:`top_level_number` and :func:`top_level_string`).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+import re
+import struct
+import zipfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "ExportJSONError",
+    "RawLine",
+    "decode_line",
+    "encode_document",
+    "encode_value",
+    "export_members",
+    "write_export",
+    "top_level_number",
+    "top_level_string",
+]
+
+
+class ExportJSONError(ValueError):
+    """A line is not a document in export JSON; the message is one line without the input."""
+
+
+def _reject_constant(token: str) -> Any:
+    # Python's json accepts NaN/Infinity tokens; the export never writes them.
+    raise ExportJSONError(f"bare {token} token (export JSON writes {{\"$float\": ...}})")
+
+
+def _decode_special(obj: dict[str, Any]) -> Any:
+    """object_hook: turn the one-key ``$float``/``$bytes``/``$integer`` objects into values."""
+    if len(obj) != 1:
+        return obj
+    ((key, payload),) = obj.items()
+    if not key.startswith("$"):
+        return obj
+    if not isinstance(payload, str):
+        raise ExportJSONError(f"{key} payload must be a base64 string")
+    try:
+        raw = base64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ExportJSONError(f"{key} payload is not base64") from exc
+    if key == "$bytes":
+        return raw
+    if key == "$float":
+        if len(raw) != 8:
+            raise ExportJSONError(f"$float payload has {len(raw)} bytes, expected 8")
+        return struct.unpack("<d", raw)[0]
+    if key == "$integer":
+        # Not written by exports (they use bare integers), but unambiguous: accept it.
+        if len(raw) != 8:
+            raise ExportJSONError(f"$integer payload has {len(raw)} bytes, expected 8")
+        return struct.unpack("<q", raw)[0]
+    raise ExportJSONError(f"unknown special value {key}")
+
+
+def decode_line(line: bytes) -> dict[str, Any]:
+    """Decode one ``documents.jsonl`` line into a document.
+
+    Args:
+        line: the line's bytes, without the newline.
+
+    Returns:
+        The document, with Int64 as ``int``, Float64 as ``float`` and Bytes as ``bytes``.
+
+    Raises:
+        ExportJSONError: the line is not JSON, not an object, or uses an invalid encoding.
+    """
+    try:
+        value = json.loads(line, object_hook=_decode_special, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        raise ExportJSONError(f"not valid JSON ({exc.msg} at column {exc.colno})") from None
+    except UnicodeDecodeError:
+        raise ExportJSONError("not valid UTF-8") from None
+    except RecursionError:
+        raise ExportJSONError("nested too deeply") from None
+    if not isinstance(value, dict):
+        raise ExportJSONError(f"a document must be a JSON object, got {type(value).__name__}")
+    return value
+
+
+# A JSON number, followed by the end of its value (next key or end of the object).
+_NUMBER = re.compile(rb"(-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?)[,}]")
+# A plain JSON string (no escapes), followed by the end of its value.
+_PLAIN_STRING = re.compile(rb'"([^"\\]*)"[,}]')
+
+
+def _top_level_value_start(line: bytes, key: bytes) -> int | None:
+    """Where the value of top-level ``key`` starts; None when that cannot be told cheaply.
+
+    ``key`` is the encoded ``"name":`` token. A match counts only when it is provably a key of the
+    outer object: it follows ``{`` or ``,`` (so its quote opens a string, i.e. it is not inside
+    one), and no ``{`` or ``[`` byte occurs before it other than the opening brace (so nothing
+    before it is nested). Anything else — a nested key, a key inside a string value, a second
+    occurrence — returns None and the caller parses the whole line.
+    """
+    pos = line.find(key)
+    if pos <= 0 or line[0:1] != b"{" or line[pos - 1 : pos] not in (b"{", b","):
+        return None
+    if line.find(b"{", 1, pos) != -1 or line.find(b"[", 0, pos) != -1:
+        return None
+    return pos + len(key)
+
+
+def top_level_number(line: bytes, key: bytes) -> tuple[bool, int | float | None]:
+    """Cheaply read a top-level numeric field of an export line, without a full parse.
+
+    Args:
+        line: one ``documents.jsonl`` line.
+        key: the field name in bytes, e.g. ``b"createdAt"``.
+
+    Returns:
+        ``(True, number)`` when the top-level field is a plain JSON number (``int`` when written
+        without ``.``/exponent, i.e. Int64; else ``float``); ``(True, None)`` when the line
+        certainly has no such field anywhere; ``(False, None)`` when it cannot be told cheaply
+        (nested or quoted look-alikes, a non-numeric value, a malformed line): parse the line.
+    """
+    token = b'"' + key + b'"'
+    if b"\\u" in line:
+        return False, None  # a \u escape could spell the key differently
+    if token not in line:
+        # Not even as a substring: the field is absent at every level. The line must still
+        # look like an object, so that garbage falls through to the full parse and its error.
+        if line[0:1] == b"{" and line[-1:] == b"}":
+            return True, None
+        return False, None
+    if line[-1:] != b"}":
+        return False, None
+    start = _top_level_value_start(line, token + b":")
+    if start is None:
+        return False, None
+    match = _NUMBER.match(line, start)
+    if match is None:
+        return False, None
+    text = match.group(1)
+    if match.group(2) is None and match.group(3) is None:
+        return True, int(text)
+    return True, float(text)
+
+
+def top_level_string(line: bytes, key: bytes) -> tuple[bool, str | None]:
+    """Cheaply read a top-level string field (such as ``_id``) of an export line.
+
+    Returns:
+        ``(True, text)`` for a string without escapes; ``(True, None)`` when the field is absent
+        everywhere; ``(False, None)`` when the line must be parsed to know.
+    """
+    token = b'"' + key + b'"'
+    if b"\\u" in line:
+        return False, None  # a \u escape could spell the key differently
+    if token not in line:
+        if line[0:1] == b"{" and line[-1:] == b"}":
+            return True, None
+        return False, None
+    if line[-1:] != b"}":
+        return False, None
+    start = _top_level_value_start(line, token + b":")
+    if start is None:
+        return False, None
+    match = _PLAIN_STRING.match(line, start)
+    if match is None:
+        return False, None
+    try:
+        return True, match.group(1).decode("utf-8")
+    except UnicodeDecodeError:
+        return False, None
+
+
+# -- writing --------------------------------------------------------------------------------------
+#: README.md written at the root of every export built here.
+EXPORT_README = (
+    "# Convex snapshot export\n\n"
+    "One folder per table; `<table>/documents.jsonl` holds one document per line in Convex's\n"
+    "export JSON (Int64 as bare integers, Float64 with a decimal point, NaN/Infinity as\n"
+    '`{"$float": ...}`, bytes as `{"$bytes": ...}`). `_tables/documents.jsonl` lists the tables.\n'
+)
+#: First table number given to user tables (Convex reserves the numbers up to 10000).
+FIRST_TABLE_NUMBER = 10001
+# Fixed timestamp for ZIP members, so the same input always gives the same bytes.
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+@dataclass(frozen=True)
+class RawLine:
+    """A line written verbatim into ``documents.jsonl`` (for malformed-input tests)."""
+
+    text: str
+
+
+def encode_value(value: Any) -> Any:
+    """Turn a Python value into its export-JSON form (ready for ``json.dumps``).
+
+    ``int`` (and ``convex.ConvexInt64``) is Int64, written bare; ``float`` is Float64, NaN/±Inf
+    and -0.0 as ``{"$float"}``; ``bytes`` as ``{"$bytes"}``.
+
+    Raises:
+        TypeError: the value has no Convex equivalent.
+    """
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if math.isfinite(value) and not (value == 0.0 and math.copysign(1.0, value) < 0):
+            return value
+        return {"$float": base64.b64encode(struct.pack("<d", value)).decode("ascii")}
+    if isinstance(value, bytes | bytearray | memoryview):
+        return {"$bytes": base64.b64encode(bytes(value)).decode("ascii")}
+    if isinstance(value, list | tuple):
+        return [encode_value(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): encode_value(item) for key, item in value.items()}
+    inner = getattr(value, "value", None)  # convex.ConvexInt64 without importing the client
+    if type(value).__name__ == "ConvexInt64" and isinstance(inner, int):
+        return inner
+    raise TypeError(f"no Convex value for {type(value).__name__}")
+
+
+def encode_document(doc: dict[str, Any]) -> str:
+    """One ``documents.jsonl`` line (without newline): sorted keys, compact, UTF-8 text."""
+    # json writes 1e16 as "1e+16" where serde_json writes "1e16": both read back as Float64.
+    return json.dumps(
+        encode_value(doc),
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        allow_nan=False,
+    )
+
+
+def export_members(
+    docs_by_table: Mapping[str, Iterable[dict[str, Any] | RawLine]],
+) -> list[tuple[str, bytes]]:
+    """The members of an export holding ``docs_by_table``, in the order they are written."""
+    tables = list(docs_by_table)
+    listing = "".join(
+        encode_document({"id": FIRST_TABLE_NUMBER + n, "name": name}) + "\n"
+        for n, name in enumerate(tables)
+    )
+    members = [("README.md", EXPORT_README.encode()), ("_tables/documents.jsonl", listing.encode())]
+    for name in tables:
+        lines = [
+            item.text if isinstance(item, RawLine) else encode_document(item)
+            for item in docs_by_table[name]
+        ]
+        body = "".join(line + "\n" for line in lines).encode("utf-8")
+        members.append((f"{name}/documents.jsonl", body))
+        members.append((f"{name}/generated_schema.jsonl", b'"uniform"\n'))
+    return members
+
+
+def write_export(
+    path: str | PathLike[str],
+    docs_by_table: Mapping[str, Iterable[dict[str, Any] | RawLine]],
+    *,
+    as_zip: bool = True,
+) -> Path:
+    """Write a snapshot export in the layout ``npx convex export`` produces.
+
+    Documents are written as given (include ``_id`` and ``_creationTime`` as a real export
+    does). The ZIP is deterministic: fixed member timestamps, fixed order, deflate.
+
+    Args:
+        path: the ZIP file to create, or (``as_zip=False``) the folder to fill.
+        docs_by_table: table name → documents (or :class:`RawLine` for verbatim lines).
+        as_zip: write a ZIP (default) or a folder.
+
+    Returns:
+        ``path`` as a :class:`~pathlib.Path`.
+    """
+    target = Path(path)
+    members = export_members(docs_by_table)
+    if as_zip:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with zipfile.ZipFile(target, "w") as archive:
+            for name, data in members:
+                info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+                archive.writestr(info, data, compresslevel=6)
+    else:
+        for name, data in members:
+            file = target / name
+            file.parent.mkdir(parents=True, exist_ok=True)
+            file.write_bytes(data)
+    return target
