@@ -52,10 +52,9 @@ def _peak_rss_mb() -> float:
 
 def measure_export(folder: Path, profile: bool) -> dict[str, Any]:
     """Read the window of crimeReports through ``ExportSource`` (in this process)."""
-    from convex_activity.sources.export import ExportSource
-
     from convex_activity.deadline import Deadline
     from convex_activity.sources.base import TableReport
+    from convex_activity.sources.export import ExportSource
     from convex_activity.window import Window
 
     window = Window(since=WINDOW[0], until=WINDOW[1])

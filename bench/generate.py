@@ -39,6 +39,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from convex_activity.sources.export_json import encode_document
+
 HOUR_MS = 3_600_000
 DAY_MS = 24 * HOUR_MS
 #: The end of the generated span (2026-03-08T14:30:00.000Z, the cases' "now").
@@ -286,13 +288,8 @@ class DataSet:
 
 
 def export_line(doc: dict[str, Any]) -> bytes:
-    """One ``documents.jsonl`` line in the export's JSON (sorted keys, floats keep ``.0``)."""
-    return (
-        json.dumps(
-            doc, sort_keys=True, ensure_ascii=False, allow_nan=False, separators=(",", ":")
-        ).encode()
-        + b"\n"
-    )
+    """One ``documents.jsonl`` line, encoded by the project's export writer (sorted, compact)."""
+    return encode_document(doc).encode() + b"\n"
 
 
 def write_dataset(data: DataSet, out: Path, *, folder: bool = False) -> Counts:

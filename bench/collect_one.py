@@ -1,0 +1,136 @@
+"""Collect the benchmark window once, with one strategy, in this (fresh) process.
+
+``bench/run.py`` starts one of these per measurement so that peak memory belongs to one run:
+``ru_maxrss`` of this process (the collector) and of its reaped children (the worker process in
+which ``ProcessCaller`` runs the official ``ConvexClient``). Prints one JSON object.
+
+Strategies, both through ``ProcessCaller`` (the official client) against the same server:
+
+* ``indexed``: the project's path, ``collect_activity(LiveSource(caller), window)``: bounded
+  ``listSince`` pages and batched ``getMany``.
+* ``original``: the seed's pattern, call for call: ``crimeReports:list({})``, keep reports with
+  ``createdAt >= since`` on the client, one ``criminals:get({id})`` per distinct referenced
+  criminal, ``tips:list({})`` filtered the same way. The seed swallows a failed call and goes on
+  with an empty list; we do the same, but record the failure so it is reported, not hidden.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import time
+import traceback
+from typing import Any
+
+
+def _rss_mb(who: int) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024
+
+
+def _short(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return f"{type(exc).__name__}: {text}"[:400]
+
+
+def run_original(caller: Any, since: int, until: int, call_timeout: float) -> dict[str, Any]:
+    """The seed's collection pattern (``activity_collector.py``) over ``caller``."""
+    errors: list[str] = []
+    calls = 0
+
+    def call(name: str, args: dict[str, Any]) -> Any:
+        nonlocal calls
+        calls += 1
+        return caller.call(name, args, call_timeout)
+
+    try:
+        reports = call("crimeReports:list", {})
+        # The seed keeps createdAt >= cutoff; our window also ends at `until` (the data's end).
+        incidents = [r for r in reports if since <= r.get("createdAt", 0) < until]
+        del reports
+    except Exception as exc:  # the seed catches everything here and returns []
+        errors.append(f"crimeReports:list: {_short(exc)}")
+        incidents = []
+    criminal_ids = {i.get("criminalId") for i in incidents if i.get("criminalId")}
+    criminals = []
+    for cid in sorted(criminal_ids):
+        try:
+            doc = call("criminals:get", {"id": cid})
+            if doc:
+                criminals.append(doc)
+        except Exception as exc:
+            errors.append(f"criminals:get: {_short(exc)}")
+    try:
+        tips = [t for t in call("tips:list", {}) if since <= t.get("createdAt", 0) < until]
+    except Exception as exc:
+        errors.append(f"tips:list: {_short(exc)}")
+        tips = []
+    return {
+        "status": "failed" if errors else "ok",
+        "errors": errors,
+        "client_calls": calls,
+        "incident_ids": sorted(i["_id"] for i in incidents),
+        "tips": len(tips),
+        "criminals": len(criminals),
+    }
+
+
+def run_indexed(caller: Any, since: int, until: int, call_timeout: float) -> dict[str, Any]:
+    """The project's collection path over ``caller``."""
+    from convex_activity.collect import collect_activity
+    from convex_activity.sources.live import LiveSource
+
+    from convex_activity.window import Window
+
+    source = LiveSource(caller, call_timeout=call_timeout)
+    result = collect_activity(source, Window(since=since, until=until), timeout=600)
+    data = result if isinstance(result, dict) else result.to_dict()
+    sources = data.get("sources", {})
+    failed = [f"{t}: {s.get('error')}" for t, s in sources.items() if s.get("status") == "failed"]
+    return {
+        "status": "ok" if data.get("complete") and not failed else "failed",
+        "errors": failed,
+        "client_calls": sum(int(s.get("calls", 0)) for s in sources.values()),
+        "incident_ids": sorted(i["id"] for i in data.get("incidents", [])),
+        "tips": len(data.get("tips", [])),
+        "criminals": len(data.get("criminals", [])),
+        "persons": len(data.get("persons", [])),
+        "locations": len(data.get("locations", [])),
+        "sources": sources,
+    }
+
+
+def main() -> None:
+    """Command line: one collection; prints one JSON object on stdout."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--strategy", choices=["indexed", "original"], required=True)
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--since", type=int, required=True)
+    parser.add_argument("--until", type=int, required=True)
+    parser.add_argument("--call-timeout", type=float, default=120.0)
+    args = parser.parse_args()
+    deploy_key = sys.stdin.readline().strip() or None  # never on the command line
+
+    from convex_activity.sources.process_caller import ProcessCaller
+
+    out: dict[str, Any] = {"strategy": args.strategy}
+    started = time.perf_counter()
+    caller = ProcessCaller(args.url, deploy_key)
+    ready = time.perf_counter()
+    try:
+        runner = run_indexed if args.strategy == "indexed" else run_original
+        out.update(runner(caller, args.since, args.until, args.call_timeout))
+    except Exception as exc:
+        out.update(status="crashed", errors=[_short(exc)], trace=traceback.format_exc()[-2000:])
+    finished = time.perf_counter()
+    caller.close()
+    out["startup_s"] = ready - started
+    out["wall_s"] = finished - ready
+    out["peak_rss_collector_mb"] = _rss_mb(resource.RUSAGE_SELF)
+    out["peak_rss_client_worker_mb"] = _rss_mb(resource.RUSAGE_CHILDREN)
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()
