@@ -1,8 +1,8 @@
 import { ConvexError, v } from "convex/values";
 import { paginationOptsValidator } from "convex/server";
-import { mergedStream, stream } from "convex-helpers/server/stream";
+import { mergedStream, stream, type QueryStream } from "convex-helpers/server/stream";
 import type { GenericDatabaseReader } from "convex/server";
-import type { DataModel } from "../_generated/dataModel";
+import type { DataModel, Doc } from "../_generated/dataModel";
 import schema from "../schema";
 
 /** Arguments of every `listSince` query. */
@@ -38,6 +38,18 @@ export type WindowedTable = "crimeReports" | "tips";
  * keeps that order: (a), then (b), then (c), each ascending. Nothing outside the
  * three ranges is read.
  */
+export function windowStream(
+  db: GenericDatabaseReader<DataModel>,
+  table: "crimeReports",
+  since: number,
+  until: number,
+): QueryStream<Doc<"crimeReports">>;
+export function windowStream(
+  db: GenericDatabaseReader<DataModel>,
+  table: "tips",
+  since: number,
+  until: number,
+): QueryStream<Doc<"tips">>;
 export function windowStream(
   db: GenericDatabaseReader<DataModel>,
   table: WindowedTable,
