@@ -25,7 +25,9 @@ class Deadline:
         clock: monotonic clock, injectable for tests.
     """
 
-    def __init__(self, seconds: float | None, *, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, seconds: float | None, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._clock = clock
         self.seconds = seconds
         self._end = math.inf if seconds is None else clock() + seconds

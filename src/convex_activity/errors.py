@@ -3,8 +3,8 @@
 The hierarchy::
 
     ConvexActivityError
-    ├── ConfigError          (also ValueError)  bad settings: no URL, http:// to a remote host…  → exit 2
-    ├── WindowError          (also ValueError)  naive datetime, empty or reversed window          → exit 2
+    ├── ConfigError          (also ValueError)  no URL, http:// to a remote host…  → exit 2
+    ├── WindowError          (also ValueError)  naive datetime, empty window        → exit 2
     └── SourceError                             a source could not deliver; carries .function
         ├── RetriableSourceError                may succeed if tried again (inside the deadline)
         │   ├── SourceUnavailable               network error, connection refused/closed
@@ -13,7 +13,7 @@ The hierarchy::
             ├── MissingFunction                 the deployment has no such function
             ├── FunctionFailed                  the function ran and threw (read limit, validation…)
             └── ContractError                   the reply is not what the function promises
-                                                (bad page shape, a repeated cursor, an unreadable export)
+                                                (bad page shape, repeated cursor, unreadable export)
 
 The collector never turns a ``SourceError`` into an empty list: it records the failure in
 ``result.sources[table]`` (status ``failed`` or ``missing_function``) and sets ``complete`` to

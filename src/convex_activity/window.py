@@ -48,7 +48,7 @@ def to_ms(value: datetime) -> int:
 
 
 def ms_to_iso(ms: float | int) -> str:
-    """Format epoch milliseconds as ``YYYY-MM-DDTHH:MM:SS.sssZ``, truncated (never rounded) to the ms.
+    """Format epoch ms as ``YYYY-MM-DDTHH:MM:SS.sssZ``, truncated (never rounded) to the ms.
 
     >>> ms_to_iso(1772971259999.9)
     '2026-03-08T12:00:59.999Z'
@@ -99,7 +99,9 @@ class Window:
         for name in ("since", "until"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int):
-                raise WindowError(f"window {name} must be integer epoch milliseconds, got {value!r}")
+                raise WindowError(
+                    f"window {name} must be integer epoch milliseconds, got {value!r}"
+                )
         if self.until <= self.since:
             raise WindowError(f"window is empty: until ({self.until}) <= since ({self.since})")
 
@@ -115,7 +117,10 @@ class Window:
     @classmethod
     def between(cls, since: datetime, until: datetime) -> Window:
         """The window from ``since`` up to (not including) ``until``; both must be aware."""
-        return cls(since=to_ms(require_aware(since, "since")), until=to_ms(require_aware(until, "until")))
+        return cls(
+            since=to_ms(require_aware(since, "since")),
+            until=to_ms(require_aware(until, "until")),
+        )
 
     @classmethod
     def local_day(cls, day: date, tz: str) -> Window:
