@@ -36,6 +36,7 @@ from typing import Any
 
 from export_vs_duckdb import compare as compare_export_duckdb
 from generate import WINDOW, DataSet, write_dataset
+from server import BenchServer
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
@@ -62,36 +63,32 @@ def ensure_zip(reports: int, data_dir: Path) -> tuple[Path, dict[str, Any]]:
     return path, counts
 
 
-def collect_once(strategy: str, url: str, deploy_key: str | None, timeout: float) -> dict[str, Any]:
-    """Run ``collect_one.py`` in a fresh interpreter and return its JSON."""
-    cmd = [
-        sys.executable,
-        str(HERE / "collect_one.py"),
-        "--strategy",
-        strategy,
-        "--url",
-        url,
-        "--since",
-        str(WINDOW[0]),
-        "--until",
-        str(WINDOW[1]),
-        "--call-timeout",
-        str(timeout),
-    ]
+def collect_once(
+    strategy: str, server: BenchServer, deploy_key: str | None, timeout: float
+) -> dict[str, Any]:
+    """Run ``collect_one.py`` in a fresh interpreter; reset the server's stats once it is warm."""
+    cmd = [sys.executable, str(HERE / "collect_one.py"), "--strategy", strategy]
+    cmd += ["--url", server.url, "--since", str(WINDOW[0]), "--until", str(WINDOW[1])]
+    cmd += ["--call-timeout", str(timeout)]
+    proc = subprocess.Popen(
+        cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert proc.stdin is not None and proc.stdout is not None
     try:
-        proc = subprocess.run(
-            cmd,
-            input=(deploy_key or "") + "\n",
-            capture_output=True,
-            text=True,
-            timeout=timeout * 3,
-            check=False,
-        )
+        proc.stdin.write((deploy_key or "") + "\n")
+        proc.stdin.flush()
+        if proc.stdout.readline().strip() == "READY":
+            server.reset_stats()
+            proc.stdin.write("GO\n")
+            proc.stdin.flush()
+        stdout, stderr = proc.communicate(timeout=timeout * 3)
     except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
         return {"strategy": strategy, "status": "crashed", "errors": ["benchmark run timed out"]}
-    lines = proc.stdout.strip().splitlines()
+    lines = stdout.strip().splitlines()
     if proc.returncode != 0 or not lines:
-        tail = (proc.stderr.strip().splitlines() or ["no output"])[-3:]
+        tail = (stderr.strip().splitlines() or ["no output"])[-3:]
         return {"strategy": strategy, "status": "crashed", "errors": tail}
     result: dict[str, Any] = json.loads(lines[-1])
     return result
@@ -129,26 +126,21 @@ def bench_size(
     reports: int, latency_ms: float, data_dir: Path, timeout: float, page_size: int
 ) -> dict[str, Any]:
     """Seed a dev server with ``reports`` reports and run both strategies against it."""
-    from convex_activity.devserver import DevServer
-
     zip_path, counts = ensure_zip(reports, data_dir)
     log(f"N={reports}: starting the dev server seeded with {zip_path.name}")
     started = time.perf_counter()
-    server = DevServer(zip_path, port=0, latency_ms=latency_ms)
-    server.start()
+    server = BenchServer(zip_path, latency_ms)
     seed_s = time.perf_counter() - started
     row: dict[str, Any] = {"reports": reports, "counts": counts, "seed_s": seed_s}
     try:
         deploy_key = getattr(server, "deploy_key", None)
         for strategy in ("indexed", "original"):
-            server.reset_stats()
             log(f"N={reports}: {strategy} …")
-            result = collect_once(strategy, server.url, deploy_key, timeout)
+            result = collect_once(strategy, server, deploy_key, timeout)
             result["server"] = server_totals(server.stats())
             row[strategy] = result
-            log(
-                f"N={reports}: {strategy} {result.get('status')} in {result.get('wall_s', 0):.2f} s"
-            )
+            wall = result.get("wall_s", 0.0)
+            log(f"N={reports}: {strategy} {result.get('status')} in {wall:.2f} s")
     finally:
         server.stop()
     derive(row, page_size)
