@@ -27,7 +27,7 @@ function moduleMap(convexDir: string): ModuleMap {
     for (const name of readdirSync(dir)) {
       const full = join(dir, name);
       if (statSync(full).isDirectory()) walk(full);
-      else if (/\.(ts|js)$/.test(name) && !/\.(test|d)\.ts$/.test(name) && !/^test\.setup\./.test(name)) {
+      else if (/\.(ts|js)$/.test(name) && !/\.(test|d)\.ts$/.test(name) && !/^test\./.test(name)) {
         const key = "../convex/" + relative(convexDir, full).split("\\").join("/");
         map[key] = () => import(pathToFileURL(full).href) as Promise<Record<string, unknown>>;
       }

@@ -36,7 +36,7 @@ export function readExportZip(path: string): ExportData {
   for (const [name, bytes] of Object.entries(files)) {
     const m = /^(?:[^/]+\/)?([^/]+)\/documents\.jsonl$/.exec(name);
     if (!m || m[1]!.startsWith("_") || name.startsWith("_components/")) {
-      if (!name.endsWith("/") && !name.endsWith("generated_schema.jsonl") && name !== "README.md") {
+      if (!name.endsWith("/") && !name.endsWith("generated_schema.jsonl") && name !== "README.md" && !name.startsWith("_tables/")) {
         skipped.push(name);
       }
       continue;

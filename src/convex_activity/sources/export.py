@@ -223,8 +223,8 @@ class ExportSource:
                     known, stamp = top_level_number(line, b"createdAt")
                     if known and stamp is None:
                         known, stamp = top_level_number(line, b"_creationTime")
-                    if known and (stamp is None or not since <= stamp < until):
-                        continue  # certainly outside the window (or no timestamp at all)
+                    if known and stamp is not None and not since <= stamp < until:
+                        continue  # certainly outside the window
                     doc = self._decode(line, member, first + offset)
                     if in_window(doc, window):
                         page.append(doc)

@@ -28,7 +28,6 @@ import weakref
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import IO, Any
-from urllib.parse import urlsplit
 
 from ..errors import (
     CallTimeout,
@@ -38,6 +37,7 @@ from ..errors import (
     SourceError,
     SourceUnavailable,
 )
+from ..redact import redact, safe_url
 
 __all__ = ["ProcessCaller"]
 
@@ -48,18 +48,6 @@ _WORKER_MODULE = "convex_activity.sources._convex_worker"
 _CLOSE_GRACE = 1.0
 #: Environment variables the worker must not inherit (the key travels through the socket).
 _SECRET_ENV = ("CONVEX_DEPLOY_KEY",)
-
-
-def _safe_url(url: str) -> str:
-    """``scheme://host[:port]``: drops credentials, path, query and fragment."""
-    parts = urlsplit(url)
-    if not parts.scheme or not parts.hostname:
-        return "<invalid url>"
-    host = parts.hostname
-    if ":" in host:
-        host = f"[{host}]"
-    port = f":{parts.port}" if parts.port is not None else ""
-    return f"{parts.scheme}://{host}{port}"
 
 
 def _kill(proc: subprocess.Popen[bytes]) -> None:
@@ -127,7 +115,7 @@ class ProcessCaller:
     def __init__(self, url: str, deploy_key: str | None = None) -> None:
         self._url = url
         self._deploy_key = deploy_key or None
-        self.safe_url = _safe_url(url)
+        self.safe_url = safe_url(url)
         self._lock = threading.Lock()
         self._worker: _Worker | None = None
         #: Worker processes started so far (tests and benchmarks check it stays at one).
@@ -254,9 +242,7 @@ class ProcessCaller:
         return detail
 
     def _redact(self, text: str) -> str:
-        if self._deploy_key:
-            text = text.replace(self._deploy_key, "[redacted]")
-        return text.replace(self._url, self.safe_url)
+        return redact(text.replace(self._url, self.safe_url), [self._deploy_key])
 
     def _unpack(self, reply: tuple[Any, ...], name: str) -> Any:
         kind = reply[0]
