@@ -36,7 +36,8 @@ from typing import Any
 
 from export_vs_duckdb import compare as compare_export_duckdb
 from generate import WINDOW, DataSet, write_dataset
-from server import BenchServer
+
+from convex_activity.devserver import DevServer
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
@@ -64,7 +65,7 @@ def ensure_zip(reports: int, data_dir: Path) -> tuple[Path, dict[str, Any]]:
 
 
 def collect_once(
-    strategy: str, server: BenchServer, deploy_key: str | None, timeout: float
+    strategy: str, server: DevServer, deploy_key: str | None, timeout: float
 ) -> dict[str, Any]:
     """Run ``collect_one.py`` in a fresh interpreter; reset the server's stats once it is warm."""
     cmd = [sys.executable, str(HERE / "collect_one.py"), "--strategy", strategy]
@@ -123,17 +124,17 @@ def server_totals(stats: dict[str, Any]) -> dict[str, Any]:
 
 
 def bench_size(
-    reports: int, latency_ms: float, data_dir: Path, timeout: float, page_size: int
+    reports: int, latency_ms: int, data_dir: Path, timeout: float, page_size: int
 ) -> dict[str, Any]:
     """Seed a dev server with ``reports`` reports and run both strategies against it."""
     zip_path, counts = ensure_zip(reports, data_dir)
     log(f"N={reports}: starting the dev server seeded with {zip_path.name}")
     started = time.perf_counter()
-    server = BenchServer(zip_path, latency_ms)
+    server = DevServer(zip_path, start_timeout=600, latency_ms=latency_ms).start()
     seed_s = time.perf_counter() - started
     row: dict[str, Any] = {"reports": reports, "counts": counts, "seed_s": seed_s}
     try:
-        deploy_key = getattr(server, "deploy_key", None)
+        deploy_key = None  # the dev server needs none
         for strategy in ("indexed", "original"):
             log(f"N={reports}: {strategy} …")
             result = collect_once(strategy, server, deploy_key, timeout)
@@ -174,6 +175,7 @@ def derive(row: dict[str, Any], page_size: int) -> None:
 
 def markdown(summary: dict[str, Any]) -> str:
     """The results as Markdown tables."""
+    nan = float("nan")
     lines = [
         f"Latency injected: {summary['latency_ms']:g} ms each way per WebSocket message. "
         f"Window: the last 24 h of a 30-day span ({WINDOW[0]}–{WINDOW[1]} ms).",
@@ -193,7 +195,7 @@ def markdown(summary: dict[str, Any]) -> str:
             ratio = row.get("transfer_ratio") if strategy == "indexed" else None
             target = row["call_target"] if strategy == "indexed" else ""
             lines.append(
-                f"| {row['reports']:,} | {strategy} | {status} | {r.get('wall_s', float('nan')):.2f} "
+                f"| {row['reports']:,} | {strategy} | {status} | {r.get('wall_s', nan):.2f} "
                 f"| {server.get('calls', '?')} | {server.get('documents', '?'):,} "
                 f"| {server.get('bytes', 0) / 1e6:.2f} "
                 f"| {r.get('peak_rss_collector_mb', 0):.0f} / "
@@ -225,8 +227,8 @@ def markdown(summary: dict[str, Any]) -> str:
         for kind in ("export", "duckdb"):
             r = exp[kind]
             lines.append(
-                f"| {kind} | {r['status']} | {r.get('wall_s', float('nan')):.2f} "
-                f"| {r.get('mb_per_s', float('nan')):.0f} | {r.get('peak_rss_mb', float('nan')):.0f} "
+                f"| {kind} | {r['status']} | {r.get('wall_s', nan):.2f} "
+                f"| {r.get('mb_per_s', nan):.0f} | {r.get('peak_rss_mb', nan):.0f} "
                 f"| {r.get('rows', '?')} |"
             )
         lines.append("")
@@ -269,7 +271,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes (≤ 2 minutes)")
     parser.add_argument("--sizes", help="comma-separated report counts (overrides the default)")
-    parser.add_argument("--latency-ms", type=float, default=20.0, help="each way per message")
+    parser.add_argument("--latency-ms", type=int, default=20, help="each way per message")
     parser.add_argument("--page-size", type=int, default=1000, help="listSince page (for target)")
     parser.add_argument("--call-timeout", type=float, default=120.0)
     parser.add_argument("--export-docs", type=int, help="documents in the large export")
