@@ -121,13 +121,28 @@ def run_measurement(kind: str, folder: Path, *, profile: bool = False) -> dict[s
     return result
 
 
-def compare(folder: Path, reports: int) -> dict[str, Any]:
+def best_of(kind: str, folder: Path, repeat: int) -> dict[str, Any]:
+    """Run one reader ``repeat`` times (fresh process each); keep the fastest, list all walls.
+
+    The machine is shared, so the fastest run is the one least disturbed by other work.
+    """
+    runs = [run_measurement(kind, folder) for _ in range(max(1, repeat))]
+    ok = [r for r in runs if r["status"] == "ok"]
+    if not ok:
+        return runs[0]
+    best = dict(min(ok, key=lambda r: r["wall_s"]))
+    best["walls_s"] = [round(r["wall_s"], 3) for r in ok]
+    best["peak_rss_mb"] = max(r["peak_rss_mb"] for r in ok)
+    return best
+
+
+def compare(folder: Path, reports: int, repeat: int = 3) -> dict[str, Any]:
     """Generate (if needed) and measure both readers; returns the comparison block."""
     counts = ensure_export(folder, reports)
     size = (folder / "crimeReports" / "documents.jsonl").stat().st_size
     out: dict[str, Any] = {"documents": reports, "jsonl_bytes": size, "counts": counts}
     for kind in ("duckdb", "export"):
-        result = run_measurement(kind, folder)
+        result = best_of(kind, folder, repeat)
         if result["status"] == "ok":
             result["mb_per_s"] = size / 1e6 / result["wall_s"]
         out[kind] = result
@@ -148,6 +163,7 @@ def main() -> None:
     parser.add_argument("--folder", type=Path, default=Path("bench/out/big"))
     parser.add_argument("--reports", type=int, default=1_000_000)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per reader (best is kept)")
     parser.add_argument("--threads", type=int, default=None, help="DuckDB threads (default: all)")
     args = parser.parse_args()
     if args.measure == "export":
@@ -155,7 +171,7 @@ def main() -> None:
     elif args.measure == "duckdb":
         print(json.dumps(measure_duckdb(args.folder, args.threads)))
     else:
-        print(json.dumps(compare(args.folder, args.reports), indent=2))
+        print(json.dumps(compare(args.folder, args.reports, args.repeat), indent=2))
 
 
 if __name__ == "__main__":
