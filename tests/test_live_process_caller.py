@@ -79,13 +79,13 @@ def test_errors_map_onto_the_error_tree(caller: ProcessCaller, tiny: tuple[str, 
     url = tiny[0]
     with pytest.raises(FunctionFailed) as failed:
         caller.call("fail:convexError", {}, 10)
-    assert str(failed.value) == f"fail:convexError on {url} failed: bad since"
+    assert str(failed.value) == f"fail:convexError failed on {url}: bad since"
     assert failed.value.data == {"code": "BAD_SINCE"}  # type: ignore[attr-defined]
     assert failed.value.function == "fail:convexError"
 
     with pytest.raises(FunctionFailed) as plain:
         caller.call("fail:plain", {}, 10)
-    assert str(plain.value) == f"fail:plain on {url}: Scanned too many documents"
+    assert str(plain.value) == f"fail:plain failed: Scanned too many documents (at {url})"
 
     with pytest.raises(MissingFunction) as missing:
         caller.call("tips:listSince", {}, 10)
@@ -139,7 +139,15 @@ def test_closed_port_fails_or_times_out_within_budget() -> None:
             dead.call("crimeReports:listSince", {}, 1.5)
         assert time.monotonic() - started < 2.5
     assert err.value.function == "crimeReports:listSince"
-    assert "crimeReports:listSince on http://127.0.0.1:9" in str(err.value)
+    if isinstance(err.value, CallTimeout):
+        assert str(err.value) == (
+            "crimeReports:listSince on http://127.0.0.1:9 did not answer within 1.5 s"
+        )
+    else:
+        assert str(err.value) == (
+            "crimeReports:listSince: deployment unreachable: Exception: channel closed"
+            " (at http://127.0.0.1:9)"
+        )
 
 
 def test_deploy_key_goes_through_the_socket_only(tiny: tuple[str, Path]) -> None:

@@ -112,6 +112,7 @@ class DevServer:
         self.url = ""
         self._proc: subprocess.Popen[str] | None = None
         self._stderr_tail: list[str] = []
+        self._drains: list[threading.Thread] = []
 
     def command(self) -> list[str]:
         """The Node command line that starts the server (run from :attr:`root`)."""
@@ -149,7 +150,10 @@ class DevServer:
             start_new_session=True,  # a Ctrl-C in the terminal is ours to forward
         )
         assert self._proc.stdout is not None and self._proc.stderr is not None
-        threading.Thread(target=self._drain_stderr, args=(self._proc.stderr,), daemon=True).start()
+        self._drains = [
+            threading.Thread(target=self._drain_stderr, args=(self._proc.stderr,), daemon=True)
+        ]
+        self._drains[0].start()
         line = self._read_ready(self._proc.stdout)
         if line is None or not line.startswith(READY_PREFIX):
             self.stop()
@@ -157,7 +161,10 @@ class DevServer:
             raise DevServerError(f"dev server did not start ({tail})")
         self.url = line[len(READY_PREFIX) :].strip()
         # Keep reading stdout so the server never blocks on a full pipe.
-        threading.Thread(target=self._drain, args=(self._proc.stdout,), daemon=True).start()
+        self._drains.append(
+            threading.Thread(target=self._drain, args=(self._proc.stdout,), daemon=True)
+        )
+        self._drains[-1].start()
         logger.info("dev server ready at %s", self.url)
         return self
 
@@ -194,6 +201,12 @@ class DevServer:
                 logger.warning("dev server ignored SIGTERM; killing it")
                 proc.kill()
                 proc.wait()
+        # The drain threads see EOF once the process is gone; then close the pipes.
+        for thread in self._drains:
+            thread.join(2)
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
         return proc.returncode
 
     def running(self) -> bool:

@@ -15,6 +15,7 @@ where the Convex client prints function log lines, stays out of the protocol.
 
 from __future__ import annotations
 
+import builtins
 import logging
 import math
 import os
@@ -33,11 +34,11 @@ from ..errors import (
     CallTimeout,
     ConfigError,
     FunctionFailed,
-    MissingFunction,
     SourceError,
     SourceUnavailable,
 )
 from ..redact import redact, safe_url
+from .callers import classify_error, one_line
 
 __all__ = ["ProcessCaller"]
 
@@ -250,20 +251,14 @@ class ProcessCaller:
             return reply[1]
         if kind == "convex_error":
             message, data = self._redact(str(reply[1])), reply[2]
-            error = FunctionFailed(f"{name} on {self.safe_url} failed: {message}", function=name)
-            error.data = data  # type: ignore[attr-defined]
-            raise error
+            failed = FunctionFailed(f"{name} failed on {self.safe_url}: {one_line(message)}",
+                                    function=name)
+            failed.data = data  # type: ignore[attr-defined]
+            raise failed
         _, type_name, message = reply
-        raise _classify(name, self.safe_url, type_name, self._redact(str(message)))
-
-
-def _classify(name: str, where: str, type_name: str, message: str) -> SourceError:
-    """Map a plain exception raised by ``ConvexClient.query`` onto the error tree."""
-    first = message.strip().splitlines()[0] if message.strip() else type_name
-    text = f"{name} on {where}: {first}"
-    lowered = message.lower()
-    if "channel closed" in lowered or type_name in {"ConnectionError", "TimeoutError"}:
-        return SourceUnavailable(text, function=name)
-    if "could not find public function" in lowered or "could not find function" in lowered:
-        return MissingFunction(text, function=name)
-    return FunctionFailed(text, function=name)
+        # The worker sends the exception's type name and text; rebuild a builtin exception of
+        # that type (so ConnectionError stays one) and let the shared classifier decide.
+        kind_of = getattr(builtins, type_name, None)
+        cls = kind_of if isinstance(kind_of, type) and issubclass(kind_of, Exception) else Exception
+        error = classify_error(cls(self._redact(str(message))), name)
+        raise type(error)(f"{error} (at {self.safe_url})", function=name)
