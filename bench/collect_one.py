@@ -36,7 +36,9 @@ def _short(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}"[:400]
 
 
-def run_original(caller: Any, since: int, until: int, call_timeout: float) -> dict[str, Any]:
+def run_original(
+    caller: Any, since: int, until: int, call_timeout: float, page_size: int
+) -> dict[str, Any]:
     """The seed's collection pattern (``activity_collector.py``) over ``caller``."""
     errors: list[str] = []
     calls = 0
@@ -78,27 +80,30 @@ def run_original(caller: Any, since: int, until: int, call_timeout: float) -> di
     }
 
 
-def run_indexed(caller: Any, since: int, until: int, call_timeout: float) -> dict[str, Any]:
+def run_indexed(
+    caller: Any, since: int, until: int, call_timeout: float, page_size: int
+) -> dict[str, Any]:
     """The project's collection path over ``caller``."""
     from convex_activity.collect import collect_activity
+    from convex_activity.deadline import Deadline
     from convex_activity.sources.live import LiveSource
-
     from convex_activity.window import Window
 
-    source = LiveSource(caller, call_timeout=call_timeout)
-    result = collect_activity(source, Window(since=since, until=until), timeout=600)
-    data = result if isinstance(result, dict) else result.to_dict()
-    sources = data.get("sources", {})
-    failed = [f"{t}: {s.get('error')}" for t, s in sources.items() if s.get("status") == "failed"]
+    source = LiveSource(caller, page_size=page_size, call_timeout=call_timeout)
+    window = Window(since=since, until=until)
+    data = collect_activity(source, window, deadline=Deadline(call_timeout * 5)).to_dict()
+    sources = data["sources"]
+    bad = [f"{t}: {s['status']}: {s['error']}" for t, s in sources.items() if s["status"] != "ok"]
     return {
-        "status": "ok" if data.get("complete") and not failed else "failed",
-        "errors": failed,
-        "client_calls": sum(int(s.get("calls", 0)) for s in sources.values()),
-        "incident_ids": sorted(i["id"] for i in data.get("incidents", [])),
-        "tips": len(data.get("tips", [])),
-        "criminals": len(data.get("criminals", [])),
-        "persons": len(data.get("persons", [])),
-        "locations": len(data.get("locations", [])),
+        "status": "ok" if data["complete"] and not bad else "failed",
+        "errors": bad,
+        "client_calls": sum(int(s["calls"]) for s in sources.values()),
+        "incident_ids": sorted(i["id"] for i in data["incidents"]),
+        "tips": len(data["tips"]),
+        "criminals": len(data["criminals"]),
+        "persons": len(data["persons"]),
+        "locations": len(data["locations"]),
+        "warnings": len(data["warnings"]),
         "sources": sources,
     }
 
@@ -111,6 +116,7 @@ def main() -> None:
     parser.add_argument("--since", type=int, required=True)
     parser.add_argument("--until", type=int, required=True)
     parser.add_argument("--call-timeout", type=float, default=120.0)
+    parser.add_argument("--page-size", type=int, default=500, help="listSince numItems")
     args = parser.parse_args()
     deploy_key = sys.stdin.readline().strip() or None  # never on the command line
 
@@ -128,7 +134,7 @@ def main() -> None:
     ready = time.perf_counter()
     try:
         runner = run_indexed if args.strategy == "indexed" else run_original
-        out.update(runner(caller, args.since, args.until, args.call_timeout))
+        out.update(runner(caller, args.since, args.until, args.call_timeout, args.page_size))
     except Exception as exc:
         out.update(status="crashed", errors=[_short(exc)], trace=traceback.format_exc()[-2000:])
     finished = time.perf_counter()

@@ -65,12 +65,12 @@ def ensure_zip(reports: int, data_dir: Path) -> tuple[Path, dict[str, Any]]:
 
 
 def collect_once(
-    strategy: str, server: DevServer, deploy_key: str | None, timeout: float
+    strategy: str, server: DevServer, deploy_key: str | None, timeout: float, page_size: int
 ) -> dict[str, Any]:
     """Run ``collect_one.py`` in a fresh interpreter; reset the server's stats once it is warm."""
     cmd = [sys.executable, str(HERE / "collect_one.py"), "--strategy", strategy]
     cmd += ["--url", server.url, "--since", str(WINDOW[0]), "--until", str(WINDOW[1])]
-    cmd += ["--call-timeout", str(timeout)]
+    cmd += ["--call-timeout", str(timeout), "--page-size", str(page_size)]
     proc = subprocess.Popen(
         cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
@@ -137,7 +137,7 @@ def bench_size(
         deploy_key = None  # the dev server needs none
         for strategy in ("indexed", "original"):
             log(f"N={reports}: {strategy} …")
-            result = collect_once(strategy, server, deploy_key, timeout)
+            result = collect_once(strategy, server, deploy_key, timeout, page_size)
             result["server"] = server_totals(server.stats())
             row[strategy] = result
             wall = result.get("wall_s", 0.0)
@@ -272,7 +272,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small sizes (≤ 2 minutes)")
     parser.add_argument("--sizes", help="comma-separated report counts (overrides the default)")
     parser.add_argument("--latency-ms", type=int, default=20, help="each way per message")
-    parser.add_argument("--page-size", type=int, default=1000, help="listSince page (for target)")
+    parser.add_argument("--page-size", type=int, default=500, help="listSince numItems (1–1000)")
     parser.add_argument("--call-timeout", type=float, default=120.0)
     parser.add_argument("--export-docs", type=int, help="documents in the large export")
     parser.add_argument("--skip-export", action="store_true")
