@@ -36,6 +36,31 @@ def _short(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}"[:400]
 
 
+class TimedCaller:
+    """Wraps a caller and records how long each call took (seconds, per function)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.times: dict[str, list[float]] = {}
+
+    def call(self, name: str, args: dict[str, Any], timeout: float) -> Any:
+        started = time.perf_counter()
+        try:
+            return self.inner.call(name, args, timeout)
+        finally:
+            self.times.setdefault(name, []).append(time.perf_counter() - started)
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def summary(self) -> dict[str, dict[str, float]]:
+        """Per function: calls, total and longest seconds."""
+        return {
+            name: {"calls": len(t), "total_s": round(sum(t), 4), "max_s": round(max(t), 4)}
+            for name, t in self.times.items()
+        }
+
+
 def run_original(
     caller: Any, since: int, until: int, call_timeout: float, page_size: int
 ) -> dict[str, Any]:
@@ -132,14 +157,16 @@ def main() -> None:
     print("READY", flush=True)
     sys.stdin.readline()
     ready = time.perf_counter()
+    timed = TimedCaller(caller)
     try:
         runner = run_indexed if args.strategy == "indexed" else run_original
-        out.update(runner(caller, args.since, args.until, args.call_timeout, args.page_size))
+        out.update(runner(timed, args.since, args.until, args.call_timeout, args.page_size))
     except Exception as exc:
         out.update(status="crashed", errors=[_short(exc)], trace=traceback.format_exc()[-2000:])
     finished = time.perf_counter()
     caller.close()
     out["wall_s"] = finished - ready
+    out["call_times"] = timed.summary()
     out["peak_rss_collector_mb"] = _rss_mb(resource.RUSAGE_SELF)
     out["peak_rss_client_worker_mb"] = _rss_mb(resource.RUSAGE_CHILDREN)
     print(json.dumps(out))
