@@ -107,9 +107,13 @@ def measure_duckdb(folder: Path, threads: int | None) -> dict[str, Any]:
     }
 
 
-def run_measurement(kind: str, folder: Path, *, profile: bool = False) -> dict[str, Any]:
+def run_measurement(
+    kind: str, folder: Path, *, profile: bool = False, threads: int | None = None
+) -> dict[str, Any]:
     """Run one measurement in a fresh interpreter and return its JSON (or the error)."""
     cmd = [sys.executable, str(Path(__file__)), "--measure", kind, "--folder", str(folder)]
+    if threads:
+        cmd += ["--threads", str(threads)]
     if profile:
         cmd.append("--profile")
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=1800, check=False)
@@ -121,12 +125,12 @@ def run_measurement(kind: str, folder: Path, *, profile: bool = False) -> dict[s
     return result
 
 
-def best_of(kind: str, folder: Path, repeat: int) -> dict[str, Any]:
+def best_of(kind: str, folder: Path, repeat: int, threads: int | None = None) -> dict[str, Any]:
     """Run one reader ``repeat`` times (fresh process each); keep the fastest, list all walls.
 
     The machine is shared, so the fastest run is the one least disturbed by other work.
     """
-    runs = [run_measurement(kind, folder) for _ in range(max(1, repeat))]
+    runs = [run_measurement(kind, folder, threads=threads) for _ in range(max(1, repeat))]
     ok = [r for r in runs if r["status"] == "ok"]
     if not ok:
         return runs[0]
@@ -141,14 +145,18 @@ def compare(folder: Path, reports: int, repeat: int = 3) -> dict[str, Any]:
     counts = ensure_export(folder, reports)
     size = (folder / "crimeReports" / "documents.jsonl").stat().st_size
     out: dict[str, Any] = {"documents": reports, "jsonl_bytes": size, "counts": counts}
-    for kind in ("duckdb", "export"):
-        result = best_of(kind, folder, repeat)
-        if result["status"] == "ok":
-            result["mb_per_s"] = size / 1e6 / result["wall_s"]
-        out[kind] = result
+    # DuckDB with all cores (its default) and with one thread, like the Python reader.
+    for key, kind, threads in (("duckdb", "duckdb", None), ("duckdb_1thread", "duckdb", 1)):
+        out[key] = best_of(kind, folder, repeat, threads)
+    out["export"] = best_of("export", folder, repeat)
+    for key in ("duckdb", "duckdb_1thread", "export"):
+        if out[key]["status"] == "ok":
+            out[key]["mb_per_s"] = size / 1e6 / out[key]["wall_s"]
     ex, dd = out["export"], out["duckdb"]
     if ex["status"] == "ok" and dd["status"] == "ok":
         out["throughput_ratio"] = ex["mb_per_s"] / dd["mb_per_s"]
+        if out["duckdb_1thread"]["status"] == "ok":
+            out["throughput_ratio_1thread"] = ex["mb_per_s"] / out["duckdb_1thread"]["mb_per_s"]
         out["rows_match"] = ex["rows"] == dd["rows"] == counts["window_reports"]
         if out["throughput_ratio"] < 0.5 or ex["peak_rss_mb"] >= 200:
             prof = run_measurement("export", folder, profile=True)
