@@ -152,6 +152,8 @@ def test_probes_are_exact_or_decline() -> None:
     assert top_level_number(b'{"cre\\u0061tedAt":1.0}', b"createdAt") == (False, None)
     assert top_level_number(b'{"createdAt":1.0', b"createdAt") == (False, None)
     assert top_level_number(b"not json", b"createdAt") == (False, None)
+    assert top_level_number(b'{"createdAt" : 1.0}', b"createdAt") == (False, None)
+    assert top_level_number(b'{"_id":"a","createdAt":-0.5e-3}', b"createdAt") == (True, -0.0005)
     assert top_level_string(b'{"_creationTime":1.0,"_id":"abc","x":1}', b"_id") == (True, "abc")
     assert top_level_string(b'{"_id":"a\\"b"}', b"_id") == (False, None)
 

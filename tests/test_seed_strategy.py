@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import pytest
-from conftest import NOW, W24, check_output
-from fakes import FakeConvex, build_documents, raise_on
+from typing import Any
 
+import pytest
+
+from conftest import NOW, W24, check_output
 from convex_activity.collect import collect_24h_activity, collect_activity
 from convex_activity.errors import ConfigError
 from convex_activity.settings import Settings
+from fakes import FakeConvex, build_documents, raise_on
 
 
 def test_no_url_raises_value_error_naming_the_variable() -> None:
@@ -83,3 +85,39 @@ def test_failing_source_is_not_complete_and_not_empty_quietly() -> None:
     assert data["sources"]["tips"]["error"] == "tips:listSince failed: Uncaught Error: boom"
     assert [i["id"] for i in data["incidents"]] == ["rep_1"]
     assert len(fake.calls_to("tips:listSince")) == 1  # a function error is not retried
+
+
+
+class BareSource:
+    """A minimal Source (not LiveSource) that hands the collector whatever it is given."""
+
+    description = "bare"
+
+    def __init__(self, pages: dict[str, list[list[dict[str, Any]]]]) -> None:
+        self.pages = pages
+
+    def list_window(self, table: str, window: Any, report: Any, deadline: Any) -> Any:
+        yield from self.pages.get(table, [])
+
+    def get_many(self, table: str, ids: Any, report: Any, deadline: Any) -> list[Any]:
+        return [None for _ in ids]
+
+    def close(self) -> None:
+        pass
+
+
+def test_document_without_string_id_fails_the_table_not_the_run() -> None:
+    good = build_documents({"crimeReports": [{"_id": "rep_1", "criminalId": "crm_x"}]})
+    source = BareSource({
+        "crimeReports": [good["crimeReports"]],
+        "tips": [[{"_id": 7, "createdAt": 1772960700000.0}]],
+    })
+    data = check_output(collect_activity(source, W24))
+    assert data["sources"]["tips"]["status"] == "failed"
+    assert data["sources"]["tips"]["error"] == (
+        "tips: the source delivered a document without a string _id")
+    assert [i["id"] for i in data["incidents"]] == ["rep_1"]
+    assert [(w["code"], w["id"]) for w in data["warnings"]] == [
+        ("reference_unresolved", "crm_x")]
+    assert data["source"] == "bare"
+    assert data["complete"] is False

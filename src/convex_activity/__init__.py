@@ -9,4 +9,16 @@ try:
 except PackageNotFoundError:  # running from a source tree without installation
     __version__ = "0.0.0"
 
-__all__ = ["__version__"]
+from .collect import collect_24h_activity, collect_activity  # noqa: E402
+from .result import ActivityResult  # noqa: E402
+from .settings import Settings  # noqa: E402
+from .window import Window  # noqa: E402
+
+__all__ = [
+    "ActivityResult",
+    "Settings",
+    "Window",
+    "__version__",
+    "collect_24h_activity",
+    "collect_activity",
+]

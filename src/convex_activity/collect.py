@@ -134,9 +134,8 @@ class _Collection:
     ) -> None:
         doc_id = doc.get("_id")
         if not isinstance(doc_id, str):
-            self.warn("created_at_invalid", table, repr(doc_id), "_id",
-                      f"{table}: a document without a string _id was skipped")
-            return
+            raise ContractError(f"{table}: the source delivered a document without a string _id",
+                                function=self.reports[table].function)
         if doc_id in seen:
             # First delivery wins; differing content means the source changed under us.
             if seen[doc_id] != doc and doc_id not in duplicates:

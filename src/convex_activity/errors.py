@@ -3,8 +3,8 @@
 The hierarchy::
 
     ConvexActivityError
-    ├── ConfigError          (also ValueError)  no URL, http:// to a remote host…  → exit 2
-    ├── WindowError          (also ValueError)  naive datetime, empty window        → exit 2
+    ├── ConfigError     (also ValueError)  bad settings: no URL, http:// to a remote host → exit 2
+    ├── WindowError     (also ValueError)  naive datetime, empty or reversed window      → exit 2
     └── SourceError                             a source could not deliver; carries .function
         ├── RetriableSourceError                may succeed if tried again (inside the deadline)
         │   ├── SourceUnavailable               network error, connection refused/closed
@@ -12,7 +12,7 @@ The hierarchy::
         └── FatalSourceError                    the same call would fail the same way again
             ├── MissingFunction                 the deployment has no such function
             ├── FunctionFailed                  the function ran and threw (read limit, validation…)
-            └── ContractError                   the reply is not what the function promises
+            └── ContractError                   the reply breaks the function's promise
                                                 (bad page shape, repeated cursor, unreadable export)
 
 The collector never turns a ``SourceError`` into an empty list: it records the failure in

@@ -32,6 +32,10 @@ def register_secret(secret: str | SecretStr | None) -> None:
     if value and len(value) >= 4:
         with _lock:
             _registered.add(value)
+            # The token after "|" is the secret part of a deploy key: mask it on its own too.
+            token = value.rpartition("|")[2]
+            if token != value and len(token) >= 8:
+                _registered.add(token)
 
 
 def forget_secrets() -> None:

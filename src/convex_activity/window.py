@@ -118,8 +118,7 @@ class Window:
     def between(cls, since: datetime, until: datetime) -> Window:
         """The window from ``since`` up to (not including) ``until``; both must be aware."""
         return cls(
-            since=to_ms(require_aware(since, "since")),
-            until=to_ms(require_aware(until, "until")),
+            since=to_ms(require_aware(since, "since")), until=to_ms(require_aware(until, "until"))
         )
 
     @classmethod

@@ -110,21 +110,31 @@ _NUMBER = re.compile(rb"(-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?)[,}]")
 _PLAIN_STRING = re.compile(rb'"([^"\\]*)"[,}]')
 
 
-def _top_level_value_start(line: bytes, key: bytes) -> int | None:
-    """Where the value of top-level ``key`` starts; None when that cannot be told cheaply.
+_OPEN, _COMMA = ord("{"), ord(",")
 
-    ``key`` is the encoded ``"name":`` token. A match counts only when it is provably a key of the
-    outer object: it follows ``{`` or ``,`` (so its quote opens a string, i.e. it is not inside
-    one), and no ``{`` or ``[`` byte occurs before it other than the opening brace (so nothing
-    before it is nested). Anything else — a nested key, a key inside a string value, a second
-    occurrence — returns None and the caller parses the whole line.
+
+def _top_level_value_start(line: bytes, key: bytes) -> int | None:
+    """Where the value of top-level ``key`` starts; -1 when the key is certainly absent.
+
+    ``key`` is the field name. Returns None when that cannot be told cheaply, and the caller must
+    parse the whole line. A match counts only when it is provably a key of the outer object: the
+    line is framed ``{…}`` and has no ``\\u`` escape (which could spell the key differently);
+    ``"key":`` follows ``{`` or ``,`` (so its quote opens a string, i.e. it is not inside one);
+    and no ``{`` or ``[`` byte occurs before it other than the opening brace (so nothing before
+    it is nested). A nested key, a key inside a string value, a key written with blanks: None.
     """
-    pos = line.find(key)
-    if pos <= 0 or line[0:1] != b"{" or line[pos - 1 : pos] not in (b"{", b","):
+    if line[:1] != b"{" or line[-1:] != b"}" or b"\\u" in line:
         return None
-    if line.find(b"{", 1, pos) != -1 or line.find(b"[", 0, pos) != -1:
+    token = b'"' + key + b'":'
+    pos = line.find(token)
+    if pos == -1:
+        # Absent as "key": at every level; but "key" followed by a blank needs the full parse.
+        return None if token[:-1] in line else -1
+    if line[pos - 1] not in (_OPEN, _COMMA):
         return None
-    return pos + len(key)
+    if line.find(b"{", 1, pos) != -1 or line.find(b"[", 1, pos) != -1:
+        return None
+    return pos + len(token)
 
 
 def top_level_number(line: bytes, key: bytes) -> tuple[bool, int | float | None]:
@@ -140,25 +150,16 @@ def top_level_number(line: bytes, key: bytes) -> tuple[bool, int | float | None]
         certainly has no such field anywhere; ``(False, None)`` when it cannot be told cheaply
         (nested or quoted look-alikes, a non-numeric value, a malformed line): parse the line.
     """
-    token = b'"' + key + b'"'
-    if b"\\u" in line:
-        return False, None  # a \u escape could spell the key differently
-    if token not in line:
-        # Not even as a substring: the field is absent at every level. The line must still
-        # look like an object, so that garbage falls through to the full parse and its error.
-        if line[0:1] == b"{" and line[-1:] == b"}":
-            return True, None
-        return False, None
-    if line[-1:] != b"}":
-        return False, None
-    start = _top_level_value_start(line, token + b":")
+    start = _top_level_value_start(line, key)
     if start is None:
         return False, None
+    if start == -1:
+        return True, None
     match = _NUMBER.match(line, start)
     if match is None:
         return False, None
-    text = match.group(1)
-    if match.group(2) is None and match.group(3) is None:
+    text, fraction, exponent = match.groups()
+    if fraction is None and exponent is None:  # Int64
         return True, int(text)
     return True, float(text)
 
@@ -170,18 +171,11 @@ def top_level_string(line: bytes, key: bytes) -> tuple[bool, str | None]:
         ``(True, text)`` for a string without escapes; ``(True, None)`` when the field is absent
         everywhere; ``(False, None)`` when the line must be parsed to know.
     """
-    token = b'"' + key + b'"'
-    if b"\\u" in line:
-        return False, None  # a \u escape could spell the key differently
-    if token not in line:
-        if line[0:1] == b"{" and line[-1:] == b"}":
-            return True, None
-        return False, None
-    if line[-1:] != b"}":
-        return False, None
-    start = _top_level_value_start(line, token + b":")
+    start = _top_level_value_start(line, key)
     if start is None:
         return False, None
+    if start == -1:
+        return True, None
     match = _PLAIN_STRING.match(line, start)
     if match is None:
         return False, None

@@ -1,0 +1,112 @@
+"""The ``convex-activity`` command line: ``collect`` (here), ``report``, ``check``, ``dev-server``.
+
+The option bundles every command shares live in :mod:`convex_activity.cli_options` (re-exported
+here). Exit codes: 0 complete; 1 incomplete (a source failed); 2 usage or configuration error.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from . import __version__
+from .brief.command import report_command
+from .check import check_command
+from .cli_options import (
+    UsageProblem,
+    build_window,
+    open_source,
+    out_option,
+    settings_for,
+    source_options,
+    window_options,
+)
+from .collect import collect_activity
+from .devserver import dev_server_command
+from .output import write_atomic
+
+__all__ = [
+    "UsageProblem",
+    "build_window",
+    "main",
+    "open_source",
+    "out_option",
+    "settings_for",
+    "source_options",
+    "window_options",
+]
+
+logger = logging.getLogger(__name__)
+
+
+def _configure_logging(verbose: int) -> None:
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(
+        level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="convex-activity")
+@click.option("-v", "--verbose", count=True, help="-v: one line per table; -vv: debug.")
+@click.pass_context
+def main(ctx: click.Context, verbose: int) -> None:
+    """Collect a time window of Convex activity (crime reports, tips and what they reference).
+
+    Configuration comes from the environment or .env: CONVEX_DEPLOYMENT_URL, CONVEX_DEPLOY_KEY,
+    CONVEX_ACTIVITY_TIMEZONE, CONVEX_ACTIVITY_PAGE_SIZE, CONVEX_ACTIVITY_TIMEOUT,
+    CONVEX_ACTIVITY_CALL_TIMEOUT. Exit codes: 0 complete, 1 incomplete, 2 usage/config error.
+    """
+    ctx.ensure_object(dict)
+    _configure_logging(verbose)
+
+
+@main.command("collect")
+@window_options
+@source_options
+@out_option
+def collect_command(
+    hours: float | None,
+    since: str | None,
+    until: str | None,
+    day: str | None,
+    tz: str | None,
+    now: str | None,
+    export: str | None,
+    timeout: float | None,
+    out: str | None,
+) -> None:
+    """Collect the window and print the result JSON (or write it to --out).
+
+    Exits 1, still writing the result with "complete": false, when a source failed.
+    """
+    settings = settings_for(timeout)
+    window = build_window(hours=hours, since=since, until=until, day=day, tz=tz, now=now,
+                          settings=settings)
+    source = open_source(settings, export)
+    try:
+        result = collect_activity(source, window, settings=settings)
+    finally:
+        source.close()
+    data = result.to_bytes()
+    if out is not None:
+        try:
+            write_atomic(out, data)
+        except OSError as exc:
+            raise UsageProblem(f"cannot write --out {out}: {exc.strerror or exc}") from None
+    else:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)  # UTF-8 bytes whatever the locale's encoding
+        sys.stdout.buffer.flush()
+    if not result.complete:
+        for table, report in result.sources.items():
+            if report["status"] in ("failed", "missing_function"):
+                click.echo(f"incomplete: {table} {report['status']}: {report['error']}", err=True)
+        sys.exit(1)
+
+
+main.add_command(report_command, "report")
+main.add_command(check_command, "check")
+main.add_command(dev_server_command, "dev-server")

@@ -1,0 +1,385 @@
+"""The brief's facts: exact counts, trend honesty, action rules, and no personal field."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import pytest
+
+from convex_activity.brief.collect import collect_brief_inputs
+from convex_activity.brief.facts import build_facts, summarize_text
+from convex_activity.brief.history import WindowRun
+from convex_activity.errors import CallTimeout
+from convex_activity.window import Window
+from test_brief_data import DAY, TIPSTER, busy_day, incident, quiet_day, result
+
+TZ = "America/New_York"
+
+
+def history(
+    counts: list[int], failed: int | None = None, incomplete: int | None = None
+) -> list[WindowRun]:
+    """Earlier windows (previous first) with ``counts[k-1]`` incidents; ``failed``/``incomplete``
+    are 1-based offsets."""
+    runs = []
+    for k, n in enumerate(counts, start=1):
+        w = DAY.shifted(-k)
+        if k == failed:
+            runs.append(WindowRun(w, None, "crimeReports:listSince timed out"))
+        elif k == incomplete:
+            runs.append(WindowRun(w, result(w, failed="tips")))
+        else:
+            runs.append(WindowRun(w, quiet_day(w, n)))
+    return runs
+
+
+@pytest.fixture
+def facts() -> dict[str, Any]:
+    return build_facts(busy_day(), history([1, 2, 99, 4, 99, 6, 7], failed=3, incomplete=5), TZ)
+
+
+def trend_row(facts: dict[str, Any], metric: str) -> dict[str, Any]:
+    return next(r for r in facts["trend"] if r["metric"] == metric)
+
+
+def test_window_is_shown_in_the_display_zone_and_in_utc(facts: dict[str, Any]) -> None:
+    w = facts["window"]
+    assert (w["local_start"], w["local_end"], w["tz_abbrev"]) == (
+        "Sat 14 Sep 2019 00:00",
+        "Sun 15 Sep 2019 00:00",
+        "EDT",
+    )
+    assert (w["since_iso"], w["until_iso"]) == (
+        "2019-09-14T04:00:00.000Z",
+        "2019-09-15T04:00:00.000Z",
+    )
+    assert w["hours"] == 24
+
+
+def test_complete_coverage_line(facts: dict[str, Any]) -> None:
+    cov = facts["coverage"]
+    assert cov["complete"] is True
+    assert cov["failed"] == [] and cov["degraded"] == []
+    assert cov["line"] == "Complete: every source answered. Data as of 2019-09-15T04:00:01.234Z."
+    assert facts["counts"] == {
+        "incidents": 6,
+        "tips": 3,
+        "criminals": 2,
+        "persons": 2,
+        "locations": 1,
+    }
+
+
+def test_incomplete_current_window_says_so_and_raises_a_coverage_action() -> None:
+    current = busy_day()
+    current["complete"] = False
+    current["sources"]["tips"].update(status="failed", error="tips:listSince timed out")
+    current["sources"]["persons"]["status"] = "degraded"
+    f = build_facts(current, [], TZ)
+    assert f["coverage"]["failed"] == ["tips"]
+    assert f["coverage"]["degraded"] == ["persons"]
+    assert f["coverage"]["line"] == (
+        "INCOMPLETE: tips failed; counts below are a lower bound. "
+        "Data as of 2019-09-15T04:00:01.234Z."
+    )
+    first = f["actions"][0]
+    assert (first["rule"], first["title"], first["detail"]) == (
+        "coverage_gap",
+        "Source tips failed",
+        "tips:listSince timed out",
+    )
+
+
+def test_trend_skips_failed_and_incomplete_windows_instead_of_counting_zero(
+    facts: dict[str, Any],
+) -> None:
+    row = trend_row(facts, "incidents")
+    # Usable windows: -1, -2, -4, -6, -7 with 1, 2, 4, 6, 7 incidents → 20 / 5.
+    assert row == {
+        "metric": "incidents",
+        "label": "Incidents",
+        "current": 6,
+        "previous": 1,
+        "change": 5,
+        "trailing_avg": 4.0,
+        "vs_avg_pct": 50,
+    }
+    statuses = [(h["offset"], h["status"], h["incidents"]) for h in facts["history"]]
+    assert statuses == [
+        (-1, "complete", 1),
+        (-2, "complete", 2),
+        (-3, "failed", None),
+        (-4, "complete", 4),
+        (-5, "incomplete", None),
+        (-6, "complete", 6),
+        (-7, "complete", 7),
+    ]
+    assert facts["history"][2]["error"] == "crimeReports:listSince timed out"
+    assert facts["history"][4]["error"] == "tips failed"
+
+
+def test_failed_previous_window_gives_no_change() -> None:
+    f = build_facts(busy_day(), history([0, 3], failed=1), TZ)
+    row = trend_row(f, "incidents")
+    assert (row["previous"], row["change"], row["trailing_avg"]) == (None, None, 3.0)
+
+
+def test_no_history_gives_no_trend_numbers() -> None:
+    f = build_facts(busy_day(), [], TZ)
+    row = trend_row(f, "weapons")
+    assert row == {
+        "metric": "weapons",
+        "label": "Weapons involved",
+        "current": 3,
+        "previous": None,
+        "change": None,
+        "trailing_avg": None,
+        "vs_avg_pct": None,
+    }
+
+
+def test_headline_counts(facts: dict[str, Any]) -> None:
+    assert {r["metric"]: r["current"] for r in facts["trend"]} == {
+        "incidents": 6,
+        "open": 5,
+        "weapons": 3,
+        "drugs": 1,
+        "existing_criminal": 2,
+        "tips": 3,
+    }
+
+
+def test_breakdown(facts: dict[str, Any]) -> None:
+    b = facts["breakdown"]
+    assert [(r["name"], r["count"], r["share"]) for r in b["by_offense"]] == [
+        ("THEFT/OTHER", 3, 50),
+        ("ROBBERY", 2, 33),
+        ("ASSAULT W/DANGEROUS WEAPON", 1, 17),
+    ]
+    assert [(r["name"], r["count"]) for r in b["by_status"]] == [
+        ("active", 4),
+        ("investigating", 1),
+        ("resolved", 1),
+    ]
+    assert [(r["name"], r["count"]) for r in b["by_report_type"]] == [
+        ("new_crime", 4),
+        ("existing_criminal", 2),
+    ]
+    assert {r["flag"]: r["count"] for r in b["flags"]} == {
+        "school": 0,
+        "wanted_fugitive": 0,
+        "drugs": 1,
+        "abuse": 0,
+        "weapons": 3,
+    }
+
+
+def test_hotspots(facts: dict[str, Any]) -> None:
+    h = facts["hotspots"]
+    assert [(r["name"], r["count"]) for r in h["by_parish"]] == [("(not recorded)", 6)]
+    assert [(r["name"], r["count"]) for r in h["by_city"]] == [("Washington, DC", 6)]
+    assert [(r["name"], r["count"]) for r in h["by_neighborhood"]] == [
+        ("Cluster 7", 4),
+        ("Cluster 2", 2),
+    ]
+    assert h["busiest_places"] == [
+        {"address": "1400 - 1499 BLOCK OF 14TH STREET NW", "area": "Cluster 7", "count": 4},
+        {"address": "900 - 999 BLOCK OF G STREET NW", "area": "Cluster 2", "count": 2},
+    ]
+    assert [(p["lat"], p["lng"], p["weapons"]) for p in h["points"]] == [
+        (38.90, -77.03, False),
+        (38.91, -77.02, True),
+        (38.92, -77.01, True),
+        (38.89, -77.00, True),
+    ]
+    assert h["without_coordinates"] == 2
+
+
+def test_tips_resolve_person_and_location(facts: dict[str, Any]) -> None:
+    t = facts["tips"]
+    first, second, third = t["items"]
+    assert first["details"] == "Seen near the bus shelter"
+    assert (first["person_name"], first["person_alias"], first["person_crime"]) == (
+        "Subject P",
+        "Pee",
+        "Burglary",
+    )
+    assert (first["coordinates"], first["police_number"]) == (
+        {"lat": 38.9, "lng": -77.0},
+        "876-1",
+    )
+    assert first["time_local"] == "14 Sep 01:00"
+    assert (second["location_resolved"], second["coordinates"]) == (False, None)
+    assert third["person_name"] == "Subject Q"
+    assert len(third["details"]) == 160 and third["details"].endswith("…")
+    assert t["repeat_persons"] == [{"person_id": "per_1", "name": "Subject P", "sightings": 2}]
+
+
+def test_actions_name_their_rule_in_priority_order(facts: dict[str, Any]) -> None:
+    got = [(a["rule"], a["title"]) for a in facts["actions"]]
+    assert got == [
+        ("weapons_open", "ROBBERY at 1400 - 1499 BLOCK OF 14TH STREET NW"),
+        ("weapons_open", "ASSAULT W/DANGEROUS WEAPON at 900 - 999 BLOCK OF G STREET NW"),
+        ("wanted_criminal", "Wanted: Subject K (Armed robbery)"),
+        ("hotspot_above_trailing", "Neighbourhood Cluster 7: 4 incidents"),
+        ("repeat_sighting", "Subject P: 2 tips"),
+    ]
+    # rep_c has weapons but is resolved; crm_2 is captured, not wanted.
+    ids = [a["incident"]["id"] for a in facts["actions"] if a["incident"]]
+    assert ids == ["rep_b", "rep_d", "rep_d"]
+    assert facts["actions"][3]["detail"] == "trailing average 0.0 over 5 windows"
+    assert {r["rule"]: r["fired"] for r in facts["rules"]} == {
+        "coverage_gap": 0,
+        "weapons_open": 2,
+        "wanted_criminal": 1,
+        "hotspot_above_trailing": 1,
+        "repeat_sighting": 1,
+    }
+    assert all(a["rule_text"] for a in facts["actions"])
+
+
+def test_hotspot_rule_needs_twice_the_trailing_average() -> None:
+    # Cluster 7 had 2 incidents in every earlier window: 4 is exactly 2x → fires;
+    # with 3 per earlier window (avg 3) 4 < 6 → does not.
+    def runs(per_window: int) -> list[WindowRun]:
+        return [
+            WindowRun(DAY.shifted(-k), quiet_day(DAY.shifted(-k), per_window, "Cluster 7"))
+            for k in range(1, 8)
+        ]
+
+    fired = [
+        a["title"]
+        for a in build_facts(busy_day(), runs(2), TZ)["actions"]
+        if a["rule"] == "hotspot_above_trailing"
+    ]
+    assert fired == ["Neighbourhood Cluster 7: 4 incidents"]
+    fired = [
+        a
+        for a in build_facts(busy_day(), runs(3), TZ)["actions"]
+        if a["rule"] == "hotspot_above_trailing"
+    ]
+    assert fired == []
+
+
+def test_hotspot_rule_needs_a_complete_trailing_window() -> None:
+    f = build_facts(busy_day(), history([1], failed=1), TZ)
+    assert [a for a in f["actions"] if a["rule"] == "hotspot_above_trailing"] == []
+
+
+def test_quality_groups_warnings_by_code() -> None:
+    current = busy_day()
+    current["warnings"] += [
+        {
+            "code": "created_at_missing",
+            "table": "tips",
+            "id": "tip_9",
+            "field": "createdAt",
+            "message": "tip_9 has no createdAt; used _creationTime",
+        },
+        {
+            "code": "created_at_missing",
+            "table": "crimeReports",
+            "id": "rep_9",
+            "field": "createdAt",
+            "message": "rep_9 has no createdAt; used _creationTime",
+        },
+    ]
+    q = build_facts(current, [], TZ)["quality"]
+    assert q["total"] == 3
+    assert [(r["code"], r["count"], r["tables"]) for r in q["by_code"]] == [
+        ("created_at_missing", 2, ["crimeReports", "tips"]),
+        ("reference_unresolved", 1, ["locations"]),
+    ]
+
+
+def test_no_personal_field_reaches_the_facts(facts: dict[str, Any]) -> None:
+    text = json.dumps(facts)
+    for secret in (
+        TIPSTER,
+        "userId",
+        "kg_storage_secret",
+        "imageStorageId",
+        "headshot",
+        "example.invalid",
+    ):
+        assert secret not in text
+
+
+def test_facts_do_not_depend_on_input_order() -> None:
+    a = busy_day()
+    b = copy.deepcopy(a)
+    for key in ("incidents", "tips", "criminals", "persons", "warnings"):
+        b[key].reverse()
+    runs = history([1, 2, 3])
+    assert build_facts(a, runs, TZ) == build_facts(b, runs, TZ)
+
+
+def test_incident_without_location_or_time_is_counted_not_dropped() -> None:
+    odd = incident("rep_z", DAY.since, neighborhood=None, address=None)
+    odd["location"] = None
+    odd["timestamp"] = None
+    f = build_facts(result(DAY, [odd]), [], TZ)
+    assert f["counts"]["incidents"] == 1
+    assert [(r["name"], r["count"]) for r in f["hotspots"]["by_neighborhood"]] == [
+        ("(not recorded)", 1)
+    ]
+    assert f["hotspots"]["without_coordinates"] == 1
+
+
+def test_summarize_text() -> None:
+    assert summarize_text("  a\n b\tc ") == "a b c"
+    assert summarize_text(None) == ""
+    assert summarize_text("word " * 10, limit=12) == "word word…"
+
+
+def test_collect_brief_inputs_keeps_failed_windows() -> None:
+    seen: list[Window] = []
+
+    def collect(window: Window) -> dict[str, Any]:
+        seen.append(window)
+        if window == DAY.shifted(-2):
+            raise CallTimeout("collection ran out of time", function="crimeReports:listSince")
+        return quiet_day(window, 1)
+
+    progress: list[tuple[int, int, str]] = []
+    inputs = collect_brief_inputs(
+        collect, DAY, trailing=3, progress=lambda d, t, s: progress.append((d, t, s))
+    )
+    assert seen == [DAY, DAY.shifted(-1), DAY.shifted(-2), DAY.shifted(-3)]
+    assert inputs.current["window"]["since"] == DAY.since
+    assert [(r.window, r.status, r.error) for r in inputs.history] == [
+        (DAY.shifted(-1), "complete", None),
+        (DAY.shifted(-2), "failed", "collection ran out of time"),
+        (DAY.shifted(-3), "complete", None),
+    ]
+    assert [p[0] for p in progress] == [0, 1, 2, 3, 4]
+    assert progress[-1] == (4, 4, "done")
+
+
+def test_collect_brief_inputs_propagates_a_failure_of_the_current_window() -> None:
+    def collect(window: Window) -> dict[str, Any]:
+        raise CallTimeout("boom")
+
+    with pytest.raises(CallTimeout):
+        collect_brief_inputs(collect, DAY, trailing=2)
+
+
+def test_history_offsets_use_shifted_windows() -> None:
+    f = build_facts(busy_day(), history([1, 1]), TZ)
+    assert [h["since_iso"] for h in f["history"]] == [
+        "2019-09-13T04:00:00.000Z",
+        "2019-09-12T04:00:00.000Z",
+    ]
+
+
+def test_degraded_but_complete_coverage_line() -> None:
+    current = busy_day()
+    current["sources"]["crimeReports"]["status"] = "degraded"
+    cov = build_facts(current, [], TZ)["coverage"]
+    assert (cov["complete"], cov["failed"], cov["degraded"]) == (True, [], ["crimeReports"])
+    assert cov["line"] == (
+        "Complete, with degraded sources (crimeReports) answered through a fallback. "
+        "Data as of 2019-09-15T04:00:01.234Z."
+    )
