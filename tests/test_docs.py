@@ -213,3 +213,11 @@ def test_readme_commands_table_names_real_commands_and_options(
     assert sorted(named) == COMMANDS, "README Commands table should list every command once"
     for option in re.findall(r"(?<![\w-])(--[a-z][\w-]*)", body):
         assert option in all_options, f"README Commands section mentions unknown {option}"
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_dash_h_works_on_a_command_invoked_on_its_own(name: str) -> None:
+    # click caches a command's help option: -h must not depend on the group being invoked first.
+    command = main.commands[name]
+    assert CliRunner().invoke(command, ["-h"]).exit_code == 0
+    assert CliRunner().invoke(main, [name, "-h"]).exit_code == 0

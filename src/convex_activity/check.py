@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from .cli_options import UsageProblem
+from .cli_options import CONTEXT_SETTINGS, UsageProblem
 from .collect import collect_activity
 from .deadline import Deadline
 from .errors import ConfigError, FunctionFailed, MissingFunction, SourceError, WindowError
@@ -60,7 +60,7 @@ def probe_function(caller: ProcessCaller, name: str, deadline: Deadline, per_cal
     return True
 
 
-@click.command("check")
+@click.command("check", context_settings=CONTEXT_SETTINGS)
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
               metavar="SECONDS",
               help="Deadline for the whole check (default CONVEX_ACTIVITY_TIMEOUT, else 120).")

@@ -26,6 +26,7 @@ from typing import IO, Any
 
 import click
 
+from convex_activity.cli_options import CONTEXT_SETTINGS
 from convex_activity.errors import ConfigError, ConvexActivityError
 
 __all__ = ["DevServer", "DevServerError", "dev_server_command", "repo_root"]
@@ -278,7 +279,7 @@ def _parse_fail(values: tuple[str, ...]) -> list[dict[str, Any]]:
     return rules
 
 
-@click.command("dev-server")
+@click.command("dev-server", context_settings=CONTEXT_SETTINGS)
 @click.option(
     "--seed",
     required=True,
