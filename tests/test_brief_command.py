@@ -190,3 +190,12 @@ def test_importing_the_command_registers_it_on_the_cli_group() -> None:
     from convex_activity.cli import main
 
     assert main.commands["report"] is report_command
+
+
+def test_without_earlier_windows_the_trend_says_none_were_collected() -> None:
+    result = run("--export", DEMO_REL, *DAY_ARGS, "--format", "md", "--trailing", "0")
+    assert result.exit_code == 0, result.stderr
+    assert (
+        "| Incidents | 103 | n/a (previous window not collected) "
+        "| n/a (no complete earlier window) |" in result.stdout.splitlines()
+    )

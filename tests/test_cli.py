@@ -70,7 +70,9 @@ def test_collect_prints_strict_json_and_exits_0() -> None:
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["collect", "--now", "2026-03-08T14:30:00"], "timezone-aware datetime is required"),
+        (["collect", "--now", "2026-03-08T14:30:00"],
+         "Error: time '2026-03-08T14:30:00' has no UTC offset: "
+         "a timezone-aware datetime is required"),
         (["collect", "--hours", "24", "--since", "2026-03-07T00:00:00Z",
           "--until", "2026-03-08T00:00:00Z"], "cannot be combined"),
         (["collect", "--since", "2026-03-07T00:00:00Z"], "--since and --until go together"),

@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from convex import ConvexClient, ConvexInt64
 
-from convex_activity.devserver import DevServer, DevServerError, repo_root
+from convex_activity.devserver import DevServer, DevServerError, dev_server_command, repo_root
 from convex_activity.errors import ConfigError
 
 pytestmark = [
@@ -386,3 +387,11 @@ def test_unreadable_seed_fails_with_one_line(tmp_path: Path) -> None:
         DevServer(bad, start_timeout=60).start()
     assert str(e.value).startswith("dev server did not start (dev-server: error: ")
     assert "\n" not in str(e.value)
+
+
+def test_fail_flag_with_a_non_numeric_call_is_a_usage_error(tmp_path: Path) -> None:
+    seed = tmp_path / "seed.zip"
+    seed.write_bytes(b"")  # never read: the flag is refused first
+    result = CliRunner().invoke(dev_server_command, ["--seed", str(seed), "--fail", "f@x=msg"])
+    assert result.exit_code == 2
+    assert "K in FUNCTION@K=MESSAGE must be a number, got 'f@x=msg'" in result.stderr

@@ -144,15 +144,17 @@ def test_sigint_ends_a_stalled_collection(dev: DevServer, tmp_path: Path) -> Non
 
 
 @pytest.mark.parametrize(
-    ("url", "needle"),
-    [(None, "CONVEX_DEPLOYMENT_URL is not configured"),
-     ("http://example.com", "must use https://")],
+    ("url", "line"),
+    [(None, "Error: CONVEX_DEPLOYMENT_URL is not configured: set it to your deployment URL "
+            "(https://<name>.convex.cloud) in the environment or .env"),
+     ("http://example.com", "Error: CONVEX_DEPLOYMENT_URL must use https:// for a remote host "
+                            "(http:// is allowed only for localhost), got 'http://example.com'")],
 )
-def test_config_errors_exit_2(tmp_path: Path, url: str | None, needle: str) -> None:
+def test_config_errors_exit_2(tmp_path: Path, url: str | None, line: str) -> None:
     for cmd in (COLLECT, CHECK):
         proc, _ = run(cmd, env_for(url), tmp_path)
         assert proc.returncode == 2, (cmd, proc.stderr)
-        assert needle in proc.stderr
+        assert proc.stderr.splitlines() == [line]  # the same one line from every command
         assert proc.stdout == ""
 
 

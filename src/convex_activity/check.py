@@ -16,6 +16,7 @@ from typing import Any
 
 import click
 
+from .cli_options import CONTEXT_SETTINGS, UsageProblem
 from .collect import collect_activity
 from .deadline import Deadline
 from .errors import ConfigError, FunctionFailed, MissingFunction, SourceError, WindowError
@@ -59,10 +60,12 @@ def probe_function(caller: ProcessCaller, name: str, deadline: Deadline, per_cal
     return True
 
 
-@click.command("check")
+@click.command("check", context_settings=CONTEXT_SETTINGS)
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
-              metavar="SECONDS", help="Deadline for the whole check (default 120).")
-@click.option("--now", metavar="ISO", help="End of the 24 h window (default: the current time).")
+              metavar="SECONDS",
+              help="Deadline for the whole check (default CONVEX_ACTIVITY_TIMEOUT, else 120).")
+@click.option("--now", metavar="ISO",
+              help="End of the 24 h window, ISO 8601 with offset (default: the current time).")
 def check_command(timeout: float | None, now: str | None) -> None:
     """Check the configured deployment: deployed functions and the last 24 hours' counts."""
     try:
@@ -71,8 +74,7 @@ def check_command(timeout: float | None, now: str | None) -> None:
         end = parse_instant(now) if now else datetime.now(UTC)
         window = Window.last_hours(24, end)
     except (ConfigError, WindowError) as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
+        raise UsageProblem(str(exc)) from None
 
     key = settings.deploy_key.get_secret_value() if settings.deploy_key is not None else None
     caller = ProcessCaller(url, key)
@@ -87,7 +89,7 @@ def check_command(timeout: float | None, now: str | None) -> None:
                 click.echo(f"  {kind:<8} {name:<24} {state}")
     except SourceError as exc:
         caller.close()
-        click.echo(f"error: {exc}", err=True)
+        click.echo(f"Error: {exc}", err=True)
         sys.exit(1)
 
     source = LiveSource(caller, page_size=settings.page_size, call_timeout=settings.call_timeout,

@@ -15,6 +15,7 @@ from . import __version__
 from .brief.command import report_command
 from .check import check_command
 from .cli_options import (
+    CONTEXT_SETTINGS,
     UsageProblem,
     build_window,
     open_source,
@@ -49,7 +50,7 @@ def _configure_logging(verbose: int) -> None:
     )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, "--version", prog_name="convex-activity")
 @click.option("-v", "--verbose", count=True, help="-v: one line per table; -vv: debug.")
 @click.pass_context
@@ -64,7 +65,7 @@ def main(ctx: click.Context, verbose: int) -> None:
     _configure_logging(verbose)
 
 
-@main.command("collect")
+@main.command("collect", context_settings=CONTEXT_SETTINGS)
 @window_options
 @source_options
 @out_option

@@ -34,6 +34,7 @@ from .sources.base import Source
 from .window import Window, parse_instant
 
 __all__ = [
+    "CONTEXT_SETTINGS",
     "UsageProblem",
     "build_window",
     "open_source",
@@ -46,6 +47,10 @@ __all__ = [
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+#: Every command takes ``-h`` as well as ``--help``. Each command sets it itself: click caches a
+#: command's help option, so inheriting it from the group fails when the command runs alone.
+CONTEXT_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"]}
 
 
 class UsageProblem(click.ClickException):

@@ -26,6 +26,7 @@ from typing import IO, Any
 
 import click
 
+from convex_activity.cli_options import CONTEXT_SETTINGS
 from convex_activity.errors import ConfigError, ConvexActivityError
 
 __all__ = ["DevServer", "DevServerError", "dev_server_command", "repo_root"]
@@ -270,24 +271,28 @@ def _parse_fail(values: tuple[str, ...]) -> list[dict[str, Any]]:
         if not sep or not name:
             raise click.BadParameter(f"expected FUNCTION[@K]=MESSAGE, got {value!r}")
         function, _, call = name.partition("@")
+        if call and not call.isdigit():
+            raise click.BadParameter(f"K in FUNCTION@K=MESSAGE must be a number, got {value!r}")
         rules.append(
             {"function": function, "message": message, "call": int(call) if call else None}
         )
     return rules
 
 
-@click.command("dev-server")
+@click.command("dev-server", context_settings=CONTEXT_SETTINGS)
 @click.option(
     "--seed",
     required=True,
     type=click.Path(exists=True, dir_okay=False),
-    help="Snapshot export ZIP.",
+    help="`npx convex export` ZIP to load into the server.",
 )
 @click.option(
     "--port", default=0, show_default=True, help="TCP port on 127.0.0.1 (0 = any free port)."
 )
 @click.option("--latency-ms", type=int, default=None, help="Delay every message by this many ms.")
-@click.option("--stall", default=None, help="Never answer this function ('*' = all).")
+@click.option(
+    "--stall", default=None, help="Never answer this function, e.g. tips:listSince ('*' = all)."
+)
 @click.option(
     "--drop-after",
     type=int,
@@ -295,9 +300,13 @@ def _parse_fail(values: tuple[str, ...]) -> list[dict[str, Any]]:
     help="Drop the WebSocket at the N-th client message (once).",
 )
 @click.option(
-    "--fail", multiple=True, help="FUNCTION[@K]=MESSAGE: fail the function (only its K-th call)."
+    "--fail",
+    multiple=True,
+    help="FUNCTION[@K]=MESSAGE: fail every call of FUNCTION, or only its K-th (repeatable).",
 )
-@click.option("--missing", multiple=True, help="Pretend this function does not exist (repeatable).")
+@click.option(
+    "--missing", multiple=True, help="Pretend this function is not deployed (repeatable)."
+)
 @click.option(
     "--original-only", is_flag=True, help="Only crimeReports:list, criminals:get, tips:list exist."
 )
@@ -313,7 +322,7 @@ def dev_server_command(
 ) -> None:
     """Run a local Convex server with this repo's functions, seeded from an export ZIP.
 
-    Prints ``READY http://127.0.0.1:PORT`` once it serves; stops on Ctrl-C or SIGTERM.
+    Prints READY http://127.0.0.1:PORT once it serves; stops on Ctrl-C or SIGTERM.
     """
     server = DevServer(
         seed,

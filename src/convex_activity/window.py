@@ -104,7 +104,11 @@ def parse_instant(text: str) -> datetime:
         value = datetime.fromisoformat(text.strip())
     except ValueError as exc:
         raise WindowError(f"{text!r} is not an ISO 8601 date-time") from exc
-    return require_aware(value, f"time {text!r}")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise WindowError(
+            f"time {text.strip()!r} has no UTC offset: a timezone-aware datetime is required"
+        )
+    return value
 
 
 @dataclass(frozen=True, slots=True)

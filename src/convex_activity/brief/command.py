@@ -15,6 +15,7 @@ from typing import Any, TextIO
 import click
 
 from ..cli_options import (
+    CONTEXT_SETTINGS,
     UsageProblem,
     build_window,
     open_source,
@@ -74,7 +75,7 @@ class Progress:
         self.stream.flush()
 
 
-@click.command("report")
+@click.command("report", context_settings=CONTEXT_SETTINGS)
 @window_options
 @source_options
 @out_option

@@ -306,6 +306,7 @@ def _trend(current: Mapping[str, Any], history: Sequence[WindowRun]) -> list[dic
                 "label": label,
                 "current": now[key],
                 "previous": previous,
+                "previous_status": prev.status if prev is not None else None,
                 "change": now[key] - previous if previous is not None else None,
                 "trailing_avg": avg,
                 "vs_avg_pct": (

@@ -11,7 +11,15 @@ from html import escape
 from typing import Any
 
 from .svg import bar_chart, history_chart, scatter_chart
-from .wording import SECTION_TITLES, avg_text, change_text, history_text, window_lines
+from .wording import (
+    SECTION_TITLES,
+    avg_text,
+    change_text,
+    history_text,
+    tip_person_text,
+    tip_place_text,
+    window_lines,
+)
 
 __all__ = ["render_html"]
 
@@ -187,20 +195,7 @@ def _tips(f: Mapping[str, Any]) -> str:
         return _section("tips", "<p>No tips in this window.</p>")
     rows = []
     for tip in t["items"]:
-        person = tip["person_name"] or tip["person_id"] or "—"
-        if tip["person_alias"]:
-            person += f" (alias {tip['person_alias']})"
-        if tip["person_crime"]:
-            person += f"; {tip['person_crime']}"
-        if not tip["person_resolved"]:
-            person += " — not found"
-        if tip["coordinates"]:
-            place = f"{tip['coordinates']['lat']:.4f}, {tip['coordinates']['lng']:.4f}"
-        else:
-            place = "not found" if tip["location_id"] else "—"
-        if tip["police_number"]:
-            place += f" (police {tip['police_number']})"
-        rows.append([tip["time_local"], person, place, tip["details"]])
+        rows.append([tip["time_local"], tip_person_text(tip), tip_place_text(tip), tip["details"]])
     body = _table(["Time", "Person", "Location", "Details"], rows)
     if t["repeat_persons"]:
         body += (

@@ -9,7 +9,15 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .wording import SECTION_TITLES, avg_text, change_text, history_text, window_lines
+from .wording import (
+    SECTION_TITLES,
+    avg_text,
+    change_text,
+    history_text,
+    tip_person_text,
+    tip_place_text,
+    window_lines,
+)
 
 __all__ = ["render_markdown", "md_code", "md_text"]
 
@@ -143,18 +151,12 @@ def _tips(f: Mapping[str, Any]) -> list[str]:
         return out + ["No tips in this window.", ""]
     rows = []
     for tip in t["items"]:
-        person = md_text(tip["person_name"] or tip["person_id"])
-        if tip["person_alias"]:
-            person += f" (alias {md_text(tip['person_alias'])})"
-        if not tip["person_resolved"]:
-            person += " — not found"
-        if tip["coordinates"]:
-            place = f"{tip['coordinates']['lat']:.4f}, {tip['coordinates']['lng']:.4f}"
-        else:
-            place = "not found" if tip["location_id"] else "—"
-        if tip["police_number"]:
-            place += f" (police {md_text(tip['police_number'])})"
-        rows.append([md_text(tip["time_local"]), person, place, md_text(tip["details"])])
+        rows.append([
+            md_text(tip["time_local"]),
+            md_text(tip_person_text(tip)),
+            md_text(tip_place_text(tip)),
+            md_text(tip["details"]),
+        ])
     out += _table(["Time", "Person", "Location", "Details"], rows)
     if t["repeat_persons"]:
         out += ["Persons sighted more than once:", ""]

@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["change_text", "avg_text", "window_lines", "history_text", "SECTION_TITLES"]
+__all__ = [
+    "SECTION_TITLES",
+    "avg_text",
+    "change_text",
+    "history_text",
+    "tip_person_text",
+    "tip_place_text",
+    "window_lines",
+]
 
 SECTION_TITLES: dict[str, str] = {
     "overview": "Overview",
@@ -21,7 +29,10 @@ def change_text(row: Mapping[str, Any]) -> str:
     """``+5``, ``-3``, ``±0``, or why there is no comparison."""
     change = row.get("change")
     if change is None:
-        return "n/a (previous window not complete)"
+        status = row.get("previous_status")
+        if status is None:
+            return "n/a (previous window not collected)"
+        return f"n/a (previous window {status})"
     if change == 0:
         return "±0"
     return f"{change:+d}"
@@ -31,7 +42,7 @@ def avg_text(row: Mapping[str, Any]) -> str:
     """``99.3 (+4%)`` or ``n/a``."""
     avg = row.get("trailing_avg")
     if avg is None:
-        return "n/a (no complete trailing window)"
+        return "n/a (no complete earlier window)"
     pct = row.get("vs_avg_pct")
     return f"{avg:.1f}" + (f" ({pct:+d}%)" if pct is not None else "")
 
@@ -55,3 +66,27 @@ def history_text(facts: Mapping[str, Any]) -> str:
     if missing:
         text += "; not counted: " + ", ".join(missing)
     return text + "."
+
+
+def tip_person_text(tip: Mapping[str, Any]) -> str:
+    """Who a tip is about: name (or id), alias, crime, and whether the person was found."""
+    text = str(tip["person_name"] or tip["person_id"] or "—")
+    if tip["person_alias"]:
+        text += f" (alias {tip['person_alias']})"
+    if tip["person_crime"]:
+        text += f"; {tip['person_crime']}"
+    if not tip["person_resolved"]:
+        text += " — not found"
+    return text
+
+
+def tip_place_text(tip: Mapping[str, Any]) -> str:
+    """Where a tip was sighted: coordinates (or why there are none) and the police number."""
+    coords = tip["coordinates"]
+    if coords:
+        text = f"{coords['lat']:.4f}, {coords['lng']:.4f}"
+    else:
+        text = "not found" if tip["location_id"] else "—"
+    if tip["police_number"]:
+        text += f" (police {tip['police_number']})"
+    return text
