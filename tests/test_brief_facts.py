@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
+from brief_data import DAY, TIPSTER, busy_day, incident, quiet_day, result
 from convex_activity.brief.collect import collect_brief_inputs
 from convex_activity.brief.facts import build_facts, summarize_text
 from convex_activity.brief.history import WindowRun
 from convex_activity.errors import CallTimeout
 from convex_activity.window import Window
-from test_brief_data import DAY, TIPSTER, busy_day, incident, quiet_day, result
 
 TZ = "America/New_York"
 

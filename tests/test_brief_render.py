@@ -14,12 +14,12 @@ from typing import Any
 
 import pytest
 
+from brief_data import DAY, TIPSTER, busy_day, quiet_day, result
 from convex_activity.brief.facts import build_facts
 from convex_activity.brief.history import WindowRun
 from convex_activity.brief.html import render_html
 from convex_activity.brief.json import SCHEMA, render_json
 from convex_activity.brief.markdown import render_markdown
-from test_brief_data import DAY, TIPSTER, busy_day, quiet_day, result
 
 TZ = "America/New_York"
 CHROMIUM = "/usr/bin/chromium"
