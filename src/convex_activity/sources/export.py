@@ -277,9 +277,10 @@ class ExportSource:
         scan = WindowScan(window.since, window.until) if self.chunk_scan else None
         page: list[Document] = []
         pages = 0
-        scanned_blocks = 0
+        scanned_blocks = blocks = 0
         with stream:
             for offset, buf, filled in self._blocks(stream, member, deadline):
+                blocks += 1
                 starts = scan.candidates(buf, filled) if scan is not None else None
                 if starts is None:
                     self._filter_lines(bytes(buf[:filled]), offset, member, window, page)
@@ -301,7 +302,11 @@ class ExportSource:
             report.pages += 1
             yield page
         logger.debug(
-            "%s: %s: %d chunks decided by the chunk scan", self.description, member, scanned_blocks
+            "%s: %s: %d of %d chunks decided by the chunk scan",
+            self.description,
+            member,
+            scanned_blocks,
+            blocks,
         )
 
     def _filter_lines(
