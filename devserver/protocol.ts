@@ -25,18 +25,31 @@ export function encodeU64(n: bigint): string {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/**
+ * Wait until `due` (a `performance.now()` time); at once when it has passed.
+ * Latency is modelled as a delay per message that does not add up across messages: each one
+ * is stamped with its due time when it arrives or is produced, and the chains below only wait
+ * for that time, so a message queued behind another does not pay the other's delay again
+ * (like a network pipe: order kept, delays overlapped).
+ */
+const waitUntil = (due: number): Promise<void> => {
+  const ms = due - performance.now();
+  return ms > 0 ? sleep(ms) : Promise.resolve();
+};
+
 /** Serve one WebSocket connection until it closes. */
 export function serveSync(ws: WebSocket, backend: Backend): void {
   const { stats, faults } = backend;
   stats.connections++;
   let version: Version = { querySet: 0, identity: 0, ts: 0n };
-  let inbox = Promise.resolve(); // client messages, handled one at a time in order
-  let outbox = Promise.resolve(); // server messages, sent in order after the latency
+  let inbox = Promise.resolve(); // client messages, each handled in order at arrival + latency
+  let outbox = Promise.resolve(); // server messages, each sent in order at production + latency
 
   const send = (msg: object) => {
     const text = JSON.stringify(msg);
+    const due = performance.now() + faults.spec.latencyMs;
     outbox = outbox.then(async () => {
-      if (faults.spec.latencyMs > 0) await sleep(faults.spec.latencyMs);
+      await waitUntil(due);
       if (ws.readyState !== ws.OPEN) return;
       stats.messagesOut++;
       ws.send(text);
@@ -118,8 +131,9 @@ export function serveSync(ws: WebSocket, backend: Backend): void {
       ws.close(1002, "bad JSON");
       return;
     }
+    const due = performance.now() + faults.spec.latencyMs;
     inbox = inbox.then(async () => {
-      if (faults.spec.latencyMs > 0) await sleep(faults.spec.latencyMs);
+      await waitUntil(due);
       if (ws.readyState === ws.OPEN) await handle(msg);
     });
   });

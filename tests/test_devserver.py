@@ -266,6 +266,29 @@ def test_fault_latency_applies_to_each_message(dev: DevServer) -> None:
     assert time.monotonic() - start >= 0.8
 
 
+def test_fault_latency_is_pipelined_not_queued(dev: DevServer) -> None:
+    """Each message is delayed N ms in its direction; queued messages do not add up delays.
+
+    A query is one ModifyQuerySet in and one Transition out: at least 2N. The client also sends a
+    Remove after each answer; with queued delays the next query's Add would wait behind it (and
+    its Transition behind the QueryRemoved), about 3N to 4N a query. Upper bounds are generous
+    and only guard the mechanism; bench/run.py measures.
+    """
+    latency = 0.2
+    client = ConvexClient(dev.url)
+    client.query("criminals:getMany", {"ids": []})  # connect before the latency applies
+    dev.set_faults(latency_ms=int(latency * 1000))
+    start = time.monotonic()
+    assert client.query("criminals:get", {"id": CRIM_A})["name"] == "Alice"
+    single = time.monotonic() - start
+    assert 2 * latency <= single < 3 * latency
+    start = time.monotonic()
+    names = [client.query("criminals:get", {"id": CRIM_B})["name"] for _ in range(5)]
+    five = time.monotonic() - start
+    assert names == ["Bob"] * 5
+    assert 5 * 2 * latency <= five < 5 * 2.5 * latency
+
+
 def test_fault_drop_after_reconnects_transparently(dev: DevServer) -> None:
     dev.set_faults(drop_after=2)  # a new client's Connect is 1, its first query 2
     docs, _ = list_all(ConvexClient(dev.url))

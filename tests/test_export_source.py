@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import logging
 import math
+import random
+import re
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -15,8 +17,10 @@ from convex_activity.deadline import Deadline
 from convex_activity.errors import CallTimeout, ContractError
 from convex_activity.sources import Source, TableReport
 from convex_activity.sources import export as export_module
-from convex_activity.sources.export import ExportSource
+from convex_activity.sources.export import CHUNK_SIZE, ExportSource
 from convex_activity.sources.export_json import (
+    WindowScan,
+    decimal_prefixes,
     decode_line,
     encode_document,
     top_level_number,
@@ -280,10 +284,10 @@ class CountingReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def read(self, size: int = -1) -> bytes:
-        out = self._data.read(size)
-        self.served += len(out)
-        return out
+    def readinto(self, buffer: Any) -> int:
+        got = self._data.readinto(buffer)
+        self.served += got
+        return got
 
 
 def test_pages_arrive_before_the_member_is_read_whole(
@@ -303,7 +307,7 @@ def test_pages_arrive_before_the_member_is_read_whole(
     pages = source.list_window("tips", W, TableReport(), Deadline(None))
     first = next(pages)
     assert len(first) == 1000
-    assert reader.served <= 2 * export_module._CHUNK_SIZE < len(data)
+    assert reader.served <= 2 * export_module.CHUNK_SIZE < len(data)
     assert sum(len(p) for p in pages) == 19_000
 
 
@@ -426,3 +430,161 @@ def test_two_exports_side_by_side_are_ambiguous(tmp_path: Path, as_zip: bool) ->
         collect(ExportSource(path), "tips")
     assert str(info.value) == (
         f"export {path}: holds 2 exports (a/, b/); point --export at one of them")
+
+
+# -- chunk-level window scan ----------------------------------------------------------------------
+WB = Window(since=1_772_893_800_000, until=1_772_980_200_000)  # the benchmark's window
+WD = Window(since=999_999_999_000, until=1_000_000_001_000)  # crosses 12 -> 13 digits
+
+
+def _line(doc_id: str, created: str | None, extra: str = "") -> RawLine:
+    """A report line with ``createdAt`` written verbatim (``None``: undated)."""
+    stamp = "" if created is None else f',"createdAt":{created}'
+    return RawLine(f'{{"_creationTime":1000.5,"_id":"{doc_id}"{extra}{stamp},"x":"pad"}}')
+
+
+def _both(
+    path: Path, window: Window, chunk_size: int, caplog: pytest.LogCaptureFixture
+) -> tuple[list[str], str]:
+    """ids via the per-line path and via the chunk scan (asserted equal); the scan's log."""
+    lines = ExportSource(path, chunk_size=chunk_size, chunk_scan=False)
+    expected = ids(collect(lines, "crimeReports", window)[0])
+    caplog.clear()
+    # _both returns the last "N of M chunks" message; it must come from the scan below.
+    with caplog.at_level(logging.DEBUG, logger="convex_activity.sources.export"):
+        got = ids(collect(ExportSource(path, chunk_size=chunk_size), "crimeReports", window)[0])
+    assert got == expected
+    scan_log = [r.getMessage() for r in caplog.records if "chunk scan" in r.getMessage()]
+    return got, scan_log[-1].split(": ")[-1]
+
+
+def test_scan_prefixes_for_the_benchmark_window() -> None:
+    # Integer parts [since - 2, until + 2]: six digits are the longest prefix with <= 20 values.
+    assert WindowScan(WB.since, WB.until).prefixes == [
+        str(p).encode() for p in range(177289, 177299)
+    ]
+
+
+def test_scan_prefixes_across_a_digit_count_change() -> None:
+    assert WindowScan(WD.since, WD.until).prefixes == [
+        str(p).encode() for p in range(9_999_999_989, 10_000_000_000)
+    ] + [str(p).encode() for p in range(10_000_000_000, 10_000_000_011)]
+    assert decimal_prefixes(0, 10**12) == [str(d).encode() for d in range(10)]
+    assert decimal_prefixes(5, 5) == [b"5"]
+
+
+def test_scan_refuses_windows_reaching_zero() -> None:
+    scan = WindowScan(1, 100)
+    assert (scan.usable, scan.candidates(b'{"createdAt":5}\n')) == (False, None)
+
+
+BOUNDARY_LINES = [
+    _line("int_since", "1772893800000"),
+    _line("int_before", "1772893799999"),
+    _line("float_before", "1772893799999.999"),
+    _line("float_since", "1772893800000.0"),
+    _line("rounds_up_to_since", "1772893799999.99999999"),  # the double is 1772893800000.0
+    _line("float_last", "1772980199999.999"),
+    _line("int_last", "1772980199999"),
+    _line("float_until", "1772980200000.0"),
+    _line("int_until", "1772980200000"),
+    _line("below_prefixes", "1772889999999.5"),
+    _line("above_prefixes", "1772990000000"),
+    _line("longer_number", "17728938000000"),  # a candidate by prefix, outside by value
+    _line("negative", "-1772893800000"),
+    _line("mid_float", "1772900000000.25"),
+]
+
+
+@pytest.mark.parametrize("chunk_size", [CHUNK_SIZE, 97, 7])
+def test_scan_boundaries_at_prefix_edges(
+    tmp_path: Path, chunk_size: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = write_export(tmp_path / "e", {"crimeReports": BOUNDARY_LINES}, as_zip=False)
+    got, scanned = _both(path, WB, chunk_size, caplog)
+    assert got == ["int_since", "float_since", "rounds_up_to_since", "float_last", "int_last",
+                   "mid_float"]  # fmt: skip
+    if chunk_size == CHUNK_SIZE:
+        assert scanned == "1 of 1 chunks decided by the chunk scan"
+
+
+def test_scan_window_across_digit_counts(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    lines = [
+        _line("since", "999999999000"),
+        _line("below", "999999998999.9"),
+        _line("last_12_digits", "999999999999.5"),
+        _line("first_13_digits", "1000000000000"),
+        _line("last", "1000000000999.99"),
+        _line("until_float", "1000000001000.0"),
+        _line("until_int", "1000000001000"),
+        _line("eleven_digits", "99999999900"),
+        _line("thirteen_nines", "9999999990000"),  # matches a 10-digit prefix; outside
+    ]
+    path = write_export(tmp_path / "e.zip", {"crimeReports": lines})
+    got, scanned = _both(path, WD, CHUNK_SIZE, caplog)
+    assert got == ["since", "last_12_digits", "first_13_digits", "last"]
+    assert scanned == "1 of 1 chunks decided by the chunk scan"
+
+
+# Undated, but a key ends in the bytes "createdAt": (after an escaped quote).
+ESCAPED_KEY = '{"_creationTime":1772900000000.5,"_id":"trap","x\\"createdAt":1}'
+
+
+@pytest.mark.parametrize(
+    ("trap", "line"),
+    [
+        ("undated", _line("trap", None)),  # dated by _creationTime: the chunk needs lines
+        ("nested", _line("trap", "1772900000000.0", ',"meta":{"k":1}')),
+        ("exponent", _line("trap", "1.7729e12")),
+        ("blank", RawLine('{"_creationTime":1000.5,"_id":"trap","createdAt": 1772900000000}')),
+        ("escaped_key", RawLine(ESCAPED_KEY)),
+        ("string", _line("trap", '"1772900000000"')),
+    ],
+)
+def test_scan_falls_back_for_the_chunk(
+    tmp_path: Path, trap: str, line: RawLine, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = write_export(tmp_path / "e", {"crimeReports": [*BOUNDARY_LINES, line]}, as_zip=False)
+    got, scanned = _both(path, WB, CHUNK_SIZE, caplog)
+    inside = ["int_since", "float_since", "rounds_up_to_since", "float_last", "int_last",
+              "mid_float"]  # fmt: skip
+    trap_inside = trap in ("nested", "exponent", "blank", "escaped_key")
+    assert got == inside + (["trap"] if trap_inside else [])
+    assert scanned == "0 of 1 chunks decided by the chunk scan"
+
+
+def test_scan_matches_the_line_path_on_random_lines(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Seeded mix of every trap: both paths select exactly the documents of the exact rule."""
+    rng = random.Random(20260308)
+    lines: list[RawLine] = []
+    expected: list[str] = []
+    for i in range(4000):
+        doc_id = f"r{i:05d}"
+        kind = rng.random()
+        near = rng.choice([WB.since, WB.until, 1_772_890_000_000, 1_773_000_000_000])
+        value: float = near + rng.randint(-3, 3) + rng.choice([0, 0.5, 0.999, -0.25])
+        if kind < 0.02:  # undated, by _creationTime
+            text = f'{{"_creationTime":{value!r},"_id":"{doc_id}","x":"pad"}}'
+            expected += [doc_id] if WB.since <= value < WB.until else []
+        elif kind < 0.04:  # nested object, top-level createdAt decides
+            nested = rng.choice([WB.since, 5])
+            text = f'{{"_id":"{doc_id}","createdAt":{value!r},"m":{{"createdAt":{nested}}}}}'
+            expected += [doc_id] if WB.since <= value < WB.until else []
+        elif kind < 0.05:  # exponent form
+            text = f'{{"_id":"{doc_id}","createdAt":{value:.15e}}}'
+            expected += [doc_id] if WB.since <= float(f"{value:.15e}") < WB.until else []
+        elif kind < 0.06:  # a string that looks like a number: never in a window
+            text = f'{{"_id":"{doc_id}","createdAt":"{value!r}"}}'
+        else:  # plain Int64 or Float64
+            written: int | float = int(value) if rng.random() < 0.5 else value
+            text = f'{{"_id":"{doc_id}","createdAt":{written!r},"x":"{"y" * rng.randint(0, 40)}"}}'
+            expected += [doc_id] if WB.since <= written < WB.until else []
+        lines.append(RawLine(text))
+    path = write_export(tmp_path / "e", {"crimeReports": lines}, as_zip=False)
+    got, scanned = _both(path, WB, 1500, caplog)
+    assert got == expected
+    assert len(expected) == 960
+    decided, total = (int(n) for n in re.findall(r"\d+", scanned))
+    assert 0 < decided < total  # both paths were exercised

@@ -5,9 +5,12 @@ encoding) next to ``README.md``, ``_tables/documents.jsonl``, ``<table>/generate
 ``_storage/`` and ``_components/``, which are all ignored here.
 
 Every call streams one member in fixed-size chunks, so memory stays bounded by one chunk, the
-longest line and one page, whatever the export's size. Lines are filtered on their raw bytes
-first (``createdAt``/``_creationTime``/``_id`` probed without a parse) and only candidates are
-decoded; anything the probe cannot decide exactly is decoded in full and checked again.
+longest line and one page, whatever the export's size. For a window, each chunk is first scanned
+as a whole (:class:`~.export_json.WindowScan`: a few byte counts and one regex pass find the
+candidate lines at C speed); a chunk the scan cannot decide exactly (an undated line, a nested
+object, an unusual ``createdAt``) is filtered line by line on raw bytes instead
+(``createdAt``/``_creationTime``/``_id`` probed without a parse). Only candidates are decoded,
+and anything a probe cannot decide is decoded in full and checked again.
 
 The window rule is exactly that of the live ``listSince``: a document is delivered when its
 ``createdAt`` is a finite number (Int64 or Float64) with ``since <= createdAt < until``, or when it
@@ -33,15 +36,22 @@ from ..deadline import Deadline
 from ..errors import CallTimeout, ContractError
 from ..window import Window
 from .base import Document, TableReport
-from .export_json import ExportJSONError, decode_line, top_level_number, top_level_string
+from .export_json import (
+    ExportJSONError,
+    WindowScan,
+    decode_line,
+    top_level_number,
+    top_level_string,
+)
 
-__all__ = ["ExportSource", "DEFAULT_PAGE_SIZE"]
+__all__ = ["ExportSource", "DEFAULT_PAGE_SIZE", "CHUNK_SIZE"]
 
 logger = logging.getLogger(__name__)
 
 #: Documents per yielded page.
 DEFAULT_PAGE_SIZE = 1000
-_CHUNK_SIZE = 1 << 20
+#: Bytes read at a time: large enough that the per-chunk scans run at C speed for long.
+CHUNK_SIZE = 4 << 20
 _TABLES_MEMBER = "_tables/documents.jsonl"
 _TABLE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 
@@ -75,15 +85,29 @@ class ExportSource:
     Args:
         path: the export ZIP, or the folder ``npx convex export --path DIR`` wrote (or it unzipped).
         page_size: documents per page yielded by :meth:`list_window`.
+        chunk_size: bytes read at a time (tests use small chunks to split lines across reads).
+        chunk_scan: find window candidates per chunk (default); False checks every line, the
+            reference the chunk scan is tested and benchmarked against.
 
     The path is opened on first use; a missing or unreadable export raises
     :class:`~convex_activity.errors.ContractError` from that call, so the collector records it per
     table.
     """
 
-    def __init__(self, path: str | PathLike[str], *, page_size: int = DEFAULT_PAGE_SIZE) -> None:
+    def __init__(
+        self,
+        path: str | PathLike[str],
+        *,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        chunk_size: int = CHUNK_SIZE,
+        chunk_scan: bool = True,
+    ) -> None:
         if page_size < 1:
             raise ValueError(f"page_size must be at least 1, got {page_size}")
+        if chunk_size < 1:
+            raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
+        self.chunk_size = chunk_size
+        self.chunk_scan = chunk_scan
         self.path = Path(path)
         self.description = f"export {path}"
         self.page_size = page_size
@@ -171,41 +195,82 @@ class ExportSource:
         except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as exc:
             raise self._error(f"{member}: cannot be opened ({exc})", member) from None
 
-    def _chunks(
+    def _blocks(
         self, stream: IO[bytes], member: str, deadline: Deadline
-    ) -> Iterator[tuple[int, list[bytes]]]:
-        """Yield ``(number of the first line, complete lines)`` for each chunk read."""
-        lineno = 1
-        tail = b""
+    ) -> Iterator[tuple[int, bytearray, int]]:
+        """Yield ``(byte offset, buffer, end)``: ``buffer[:end]`` holds whole lines.
+
+        Each line in ``buffer[:end]`` ends with ``\\n`` except perhaps the member's last. The
+        buffer is reused by the next step (read into in place, which saves a copy and fresh pages
+        per chunk), so callers copy what they keep. Line numbers are not counted here (that would
+        cost a pass over every byte); :meth:`_line_number` finds one when a message needs it.
+        """
+        offset = 0
+        buf = bytearray(self.chunk_size)
+        keep = 0  # bytes of an unfinished line at the start of buf
         while True:
             if deadline.expired():
                 raise CallTimeout(
                     _one_line(
                         f"{self.description}: deadline exceeded while reading {member} "
-                        f"(line {lineno})"
+                        f"(line {self._line_number(member, offset)})"
                     ),
                     function=member,
                 )
+            if keep == len(buf):  # a line longer than the buffer: grow it
+                buf = buf + bytearray(len(buf))
             try:
-                data = stream.read(_CHUNK_SIZE)
+                with memoryview(buf) as view:
+                    got = stream.readinto(view[keep:])  # type: ignore[attr-defined]
             except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
+                where = self._line_number(member, offset)
                 raise self._error(
-                    f"{member} line {lineno}: unreadable ({type(exc).__name__}: {exc})", member
+                    f"{member} line {where}: unreadable ({type(exc).__name__}: {exc})", member
                 ) from None
-            if not data:
+            if not got:
                 break
-            lines = (tail + data).split(b"\n")
-            tail = lines.pop()
-            yield lineno, lines
-            lineno += len(lines)
-        if tail:
-            yield lineno, [tail]
+            filled = keep + got
+            cut = buf.rfind(b"\n", 0, filled) + 1
+            if cut == 0:  # no line ends yet: keep reading
+                keep = filled
+                continue
+            yield offset, buf, cut
+            offset += cut
+            keep = filled - cut
+            buf[:keep] = buf[cut:filled]
+        if keep:
+            yield offset, buf, keep
 
-    def _decode(self, line: bytes, member: str, lineno: int) -> Document:
+    def _line_number(self, member: str, offset: int) -> int:
+        """The number of the line starting at byte ``offset`` of ``member`` (for messages only).
+
+        Counted by reading the member again up to ``offset``; a member that cannot be read again
+        gives the lines counted so far.
+        """
+        lines = 1
+        stream = self._open_member(member)
+        if stream is None:
+            return lines
+        try:
+            with stream:
+                left = offset
+                while left > 0:
+                    data = stream.read(min(left, self.chunk_size))
+                    if not data:
+                        break
+                    lines += data.count(b"\n")
+                    left -= len(data)
+        except (zipfile.BadZipFile, zlib.error, OSError, EOFError):
+            pass
+        return lines
+
+    def _decode(self, line: bytes, member: str, offset: int) -> Document:
+        """Decode the line that starts at byte ``offset`` of ``member``."""
         try:
             return decode_line(line)
         except ExportJSONError as exc:
-            raise self._error(f"{member} line {lineno}: {exc}", member) from None
+            where = self._line_number(member, offset)
+            raise self._error(f"{member} line {where}: {exc}", member) from None
 
     def _check_table(self, table: str) -> str:
         if not _TABLE_NAME.match(table):
@@ -234,25 +299,24 @@ class ExportSource:
             report.pages += 1
             yield []
             return
-        since, until = window.since, window.until
+        scan = WindowScan(window.since, window.until) if self.chunk_scan else None
         page: list[Document] = []
         pages = 0
-        scanned = 0
+        scanned_blocks = blocks = 0
         with stream:
-            for first, lines in self._chunks(stream, member, deadline):
-                for offset, raw in enumerate(lines):
-                    line = raw.strip()
-                    if not line:
-                        continue
-                    scanned += 1
-                    known, stamp = top_level_number(line, b"createdAt")
-                    if known and stamp is None:
-                        known, stamp = top_level_number(line, b"_creationTime")
-                    if known and stamp is not None and not since <= stamp < until:
-                        continue  # certainly outside the window
-                    doc = self._decode(line, member, first + offset)
-                    if in_window(doc, window):
-                        page.append(doc)
+            for offset, buf, filled in self._blocks(stream, member, deadline):
+                blocks += 1
+                starts = scan.candidates(buf, filled) if scan is not None else None
+                if starts is None:
+                    self._filter_lines(bytes(buf[:filled]), offset, member, window, page)
+                else:
+                    scanned_blocks += 1
+                    for start in starts:
+                        end = buf.find(b"\n", start, filled)
+                        line = bytes(buf[start : filled if end == -1 else end]).strip()
+                        doc = self._decode(line, member, offset + start)
+                        if in_window(doc, window):
+                            page.append(doc)
                 if len(page) >= self.page_size:
                     while len(page) >= self.page_size:
                         out, page = page[: self.page_size], page[self.page_size :]
@@ -262,7 +326,33 @@ class ExportSource:
         if page or pages == 0:
             report.pages += 1
             yield page
-        logger.debug("%s: %s scanned %d documents", self.description, member, scanned)
+        logger.debug(
+            "%s: %s: %d of %d chunks decided by the chunk scan",
+            self.description,
+            member,
+            scanned_blocks,
+            blocks,
+        )
+
+    def _filter_lines(
+        self, block: bytes, offset: int, member: str, window: Window, page: list[Document]
+    ) -> None:
+        """Append the documents of ``block`` in ``window`` to ``page``, probing line by line."""
+        since, until = window.since, window.until
+        start = offset
+        for raw in block.split(b"\n"):
+            line_start, start = start, start + len(raw) + 1
+            line = raw.strip()
+            if not line:
+                continue
+            known, stamp = top_level_number(line, b"createdAt")
+            if known and stamp is None:
+                known, stamp = top_level_number(line, b"_creationTime")
+            if known and stamp is not None and not since <= stamp < until:
+                continue  # certainly outside the window
+            doc = self._decode(line, member, line_start)
+            if in_window(doc, window):
+                page.append(doc)
 
     def get_many(
         self, table: str, ids: Sequence[str], report: TableReport, deadline: Deadline
@@ -288,15 +378,17 @@ class ExportSource:
             logger.info("%s has no %s: table %s is empty", self.description, member, table)
         else:
             with stream:
-                for first, lines in self._chunks(stream, member, deadline):
-                    for offset, raw in enumerate(lines):
+                for offset, buf, filled in self._blocks(stream, member, deadline):
+                    start = offset
+                    for raw in bytes(buf[:filled]).split(b"\n"):
+                        line_start, start = start, start + len(raw) + 1
                         line = raw.strip()
                         if not line:
                             continue
                         known, doc_id = top_level_string(line, b"_id")
                         if known and (doc_id is None or doc_id not in wanted):
                             continue
-                        doc = self._decode(line, member, first + offset)
+                        doc = self._decode(line, member, line_start)
                         key = doc.get("_id")
                         if isinstance(key, str) and key in wanted and key not in found:
                             found[key] = doc

@@ -40,6 +40,8 @@ __all__ = [
     "write_export",
     "top_level_number",
     "top_level_string",
+    "WindowScan",
+    "decimal_prefixes",
 ]
 
 
@@ -91,8 +93,10 @@ def decode_line(line: bytes) -> dict[str, Any]:
     Raises:
         ExportJSONError: the line is not JSON, not an object, or uses an invalid encoding.
     """
+    # Without the bytes '"$' no key starts with "$": the hook would return every object as is.
+    hook = _decode_special if b'"$' in line else None
     try:
-        value = json.loads(line, object_hook=_decode_special, parse_constant=_reject_constant)
+        value = json.loads(line, object_hook=hook, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
         raise ExportJSONError(f"not valid JSON ({exc.msg} at column {exc.colno})") from None
     except UnicodeDecodeError:
@@ -183,6 +187,115 @@ def top_level_string(line: bytes, key: bytes) -> tuple[bool, str | None]:
         return True, match.group(1).decode("utf-8")
     except UnicodeDecodeError:
         return False, None
+
+
+# -- chunk-level window scan ---------------------------------------------------------------------
+_CREATED_KEY = b'"createdAt":'
+# Most prefixes per run of equal-length numbers: small enough for one cheap regex alternation.
+_PREFIX_LIMIT = 20
+
+
+def decimal_prefixes(lo: int, hi: int, limit: int = _PREFIX_LIMIT) -> list[bytes]:
+    """Decimal prefixes such that the decimal text of every integer in ``[lo, hi]`` starts with one.
+
+    Numbers of each digit count get their own run of equal-length prefixes, as long as possible
+    while the run has at most ``limit`` prefixes. A prefix may also match numbers outside the
+    range (callers check every match exactly); a prefix made redundant by a shorter one is dropped.
+
+    Args:
+        lo: smallest integer, at least 0.
+        hi: largest integer.
+        limit: most prefixes per digit count (at least 9, so one-digit prefixes always fit).
+
+    Raises:
+        ValueError: ``lo`` is negative or ``limit`` is below 9.
+    """
+    if lo < 0 or limit < 9:
+        raise ValueError(f"need lo >= 0 and limit >= 9, got lo={lo}, limit={limit}")
+    found: list[bytes] = []
+    start = lo
+    while start <= hi:
+        width = len(str(start))
+        end = min(hi, 10**width - 1)  # the last number with as many digits as ``start``
+        first, last = str(start), str(end)
+        size = width
+        # For equal-length numbers, the leading ``size`` digits are monotonic in the number.
+        while size > 1 and int(last[:size]) - int(first[:size]) + 1 > limit:
+            size -= 1
+        found += [str(p).encode() for p in range(int(first[:size]), int(last[:size]) + 1)]
+        start = end + 1
+    found.sort(key=len)
+    kept: list[bytes] = []
+    for prefix in found:
+        if not any(prefix.startswith(shorter) for shorter in kept):
+            kept.append(prefix)
+    return kept
+
+
+class WindowScan:
+    """Finds, at C speed, the lines of a chunk that may hold a document of a window.
+
+    For a chunk of whole ``documents.jsonl`` lines, :meth:`candidates` returns the start offsets
+    of the lines whose ``createdAt`` could lie in ``[since, until)``, or None when the chunk
+    needs the exact per-line path. It is exact, not a heuristic, when both checks below pass:
+
+    1. ``chunk.count(b"{") == chunk.count(b'"createdAt":')``. In valid JSON the bytes
+       ``"createdAt":`` are always the key ``createdAt`` of some object (a quote inside a string
+       is escaped, and bare ``createdAt`` outside a string is not JSON), except after a ``\\``,
+       when they end a key like ``x\\"createdAt``: such a match sends the chunk to the per-line
+       path. An object holds that key at most once, and every object brings at least one ``{``
+       byte (braces inside strings only add more). Equal counts thus mean every object of every
+       line, the document included, has a ``createdAt`` key: no line is dated by
+       ``_creationTime``, and a line's own ``createdAt`` is among the matches.
+    2. Every ``createdAt`` value not matched as a candidate is written with only ``-``, digits
+       and ``.`` (no exponent, blank, string or object), checked at the same match.
+
+    Under these, a value in the window is a plain number ``>= since >= 1`` whose text is its
+    integer part's digits (no sign, no leading zero, no exponent), optionally followed by a
+    fraction. Its integer part lies in ``[since - m, until + m]`` (``m`` covers the rounding of
+    a long decimal to the nearest double), and :func:`decimal_prefixes` gives prefixes for every
+    number there, so ``"createdAt":<prefix>`` finds it. A line not found therefore cannot be in
+    the window. Candidates are only candidates: callers decode them and apply the exact rule.
+
+    Duplicate keys in one object (which Convex never writes) are outside this reasoning.
+    """
+
+    def __init__(self, since: int, until: int) -> None:
+        margin = math.ceil(math.ulp(float(max(abs(since), abs(until))))) + 1
+        self.lo = since - margin
+        self.hi = until + margin
+        #: False when the window reaches numbers this scan does not model (below 1): use lines.
+        self.usable = self.lo >= 0
+        self.prefixes = decimal_prefixes(self.lo, self.hi) if self.usable else []
+        alternatives = b"|".join(re.escape(p) for p in self.prefixes) or b"(?!)"
+        # One pass per chunk: each "createdAt": is either a candidate, a plain number (no
+        # match), or something that defeats the prefix search (a match without "hit").
+        self._pattern = re.compile(
+            rb'"createdAt":(?:(?<=\\"createdAt":)|(?P<hit>'
+            + alternatives
+            + rb")|[-0-9.]*+[^-0-9.,}])"
+        )
+
+    def candidates(self, chunk: bytes | bytearray, end: int | None = None) -> list[int] | None:
+        """Start offsets of the candidate lines of ``chunk``, ascending; None: check every line.
+
+        Args:
+            chunk: whole lines (each ending with ``\\n``, the last one may lack it).
+            end: only ``chunk[:end]`` is scanned (default: all of it).
+        """
+        stop = len(chunk) if end is None else end
+        if not self.usable or chunk.count(b"{", 0, stop) != chunk.count(_CREATED_KEY, 0, stop):
+            return None
+        starts: list[int] = []
+        last = -1
+        for match in self._pattern.finditer(chunk, 0, stop):
+            if match.group("hit") is None:
+                return None
+            start = chunk.rfind(b"\n", 0, match.start()) + 1
+            if start != last:  # a line with a nested match is listed once
+                starts.append(start)
+                last = start
+        return starts
 
 
 # -- writing --------------------------------------------------------------------------------------
