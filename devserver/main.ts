@@ -7,7 +7,8 @@
  * First stdout line: `READY http://127.0.0.1:PORT`. Stops on SIGTERM/SIGINT.
  * Fault flags: --latency-ms MS, --stall FN|*, --drop-after N,
  * --fail FN[@K]=MESSAGE (repeatable), --missing FN (repeatable),
- * --original-only, --faults JSON (the `POST /_dev/faults` body).
+ * --original-only, --faults JSON (the `POST /_dev/faults` body), --lifeline (exit when stdin
+ * closes: the Python launcher holds the other end).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { fileURLToPath } from "node:url";
@@ -107,6 +108,7 @@ async function main(): Promise<number> {
       fail: { type: "string", multiple: true },
       missing: { type: "string", multiple: true },
       "original-only": { type: "boolean" },
+      lifeline: { type: "boolean" },
     },
   });
   if (!v.seed) {
@@ -151,6 +153,12 @@ async function main(): Promise<number> {
     };
     process.once("SIGTERM", stop);
     process.once("SIGINT", stop);
+    if (v.lifeline) {
+      // Started by the Python launcher with a pipe on stdin: when the launcher dies, even by
+      // SIGKILL, the pipe closes and the server goes too instead of lingering.
+      process.stdin.once("end", stop);
+      process.stdin.resume();
+    }
   });
   return 0;
 }

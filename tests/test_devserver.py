@@ -349,6 +349,7 @@ def test_sigterm_exits_zero_after_ready(seed_zip: Path) -> None:
     proc = subprocess.Popen(
         server.command(),
         cwd=repo_root(),
+        stdin=subprocess.PIPE,  # the --lifeline the command line carries
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -363,8 +364,36 @@ def test_sigterm_exits_zero_after_ready(seed_zip: Path) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-        assert proc.stdout is not None
+        assert proc.stdout is not None and proc.stdin is not None
         proc.stdout.close()
+        proc.stdin.close()
+
+
+def test_server_exits_when_its_launcher_is_killed(seed_zip: Path) -> None:
+    launcher = (
+        "import sys, time\n"
+        "from convex_activity.devserver import DevServer\n"
+        "server = DevServer(sys.argv[1]).start()\n"
+        "print(server.url, flush=True)\n"
+        "time.sleep(120)\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", launcher, str(seed_zip)], stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None
+    url = proc.stdout.readline().strip()
+    assert url.startswith("http://127.0.0.1:")
+    proc.kill()  # no chance to stop the server politely
+    proc.wait()
+    proc.stdout.close()
+    gone_by = time.monotonic() + 10
+    while time.monotonic() < gone_by:
+        try:
+            urllib.request.urlopen(f"{url}/_dev/stats", timeout=1).close()
+        except (urllib.error.URLError, ConnectionError):
+            return  # the server noticed its lifeline close and exited
+        time.sleep(0.2)
+    pytest.fail(f"dev server at {url} still answers 10 s after its launcher was killed")
 
 
 def test_python_command_prints_ready_and_stops_on_sigint(seed_zip: Path) -> None:

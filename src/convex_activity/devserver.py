@@ -125,7 +125,7 @@ class DevServer:
         if shutil.which("node") is None:
             raise ConfigError("the dev server needs Node.js (>= 20.19) on PATH")
         cmd = [str(tsx), "devserver/main.ts", "--seed", str(self.seed.resolve())]
-        cmd += ["--port", str(self.port)]
+        cmd += ["--port", str(self.port), "--lifeline"]
         if self.faults:
             cmd += ["--faults", json.dumps(self.faults)]
         return cmd
@@ -144,7 +144,7 @@ class DevServer:
         self._proc = subprocess.Popen(
             cmd,
             cwd=self.root,
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE,  # the lifeline: the server exits when this pipe closes
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -205,7 +205,7 @@ class DevServer:
         # The drain threads see EOF once the process is gone; then close the pipes.
         for thread in self._drains:
             thread.join(2)
-        for stream in (proc.stdout, proc.stderr):
+        for stream in (proc.stdin, proc.stdout, proc.stderr):
             if stream is not None:
                 stream.close()
         return proc.returncode
