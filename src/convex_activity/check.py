@@ -60,7 +60,11 @@ def probe_function(caller: ProcessCaller, name: str, deadline: Deadline, per_cal
     return True
 
 
-@click.command("check", context_settings=CONTEXT_SETTINGS)
+@click.command(
+    "check",
+    context_settings=CONTEXT_SETTINGS,
+    short_help="Check a deployment: functions and last 24 h counts.",
+)
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
               metavar="SECONDS",
               help="Deadline for the whole check (default CONVEX_ACTIVITY_TIMEOUT, else 120).")

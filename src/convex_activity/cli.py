@@ -65,7 +65,11 @@ def main(ctx: click.Context, verbose: int) -> None:
     _configure_logging(verbose)
 
 
-@main.command("collect", context_settings=CONTEXT_SETTINGS)
+@main.command(
+    "collect",
+    context_settings=CONTEXT_SETTINGS,
+    short_help="Collect one window as JSON (stdout or --out).",
+)
 @window_options
 @source_options
 @out_option

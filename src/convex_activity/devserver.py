@@ -279,7 +279,11 @@ def _parse_fail(values: tuple[str, ...]) -> list[dict[str, Any]]:
     return rules
 
 
-@click.command("dev-server", context_settings=CONTEXT_SETTINGS)
+@click.command(
+    "dev-server",
+    context_settings=CONTEXT_SETTINGS,
+    short_help="Run the local Convex server, seeded from an export.",
+)
 @click.option(
     "--seed",
     required=True,

@@ -75,7 +75,11 @@ class Progress:
         self.stream.flush()
 
 
-@click.command("report", context_settings=CONTEXT_SETTINGS)
+@click.command(
+    "report",
+    context_settings=CONTEXT_SETTINGS,
+    short_help="Write the daily brief for a window (md, html, json).",
+)
 @window_options
 @source_options
 @out_option
