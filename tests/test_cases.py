@@ -1,4 +1,4 @@
-"""The failure cases of /work/shared/cases/README.md, run in-process against FakeConvex.
+"""The failure cases of ../shared/cases/README.md, run in-process against FakeConvex.
 
 Each test uses the case's documents and asserts the exact values the case lists. Cases that need
 a fresh interpreter (E03's TZ runs, E04's -W error run) are in test_cases_subprocess.py; the CLI

@@ -241,3 +241,21 @@ def test_package_exports_collect_activity() -> None:
     fake = FakeConvex(build_documents({"crimeReports": [{"_id": "rep_1"}]}))
     window = convex_activity.Window(since=1772893800000, until=1772980200000)
     assert [i.id for i in convex_activity.collect_activity(fake, window).incidents] == ["rep_1"]
+
+
+@pytest.mark.parametrize("command", ["collect", "report"])
+def test_export_that_is_not_an_export_is_a_usage_error(tmp_path: Path, command: str) -> None:
+    csv = tmp_path / "incidents.csv"
+    csv.write_text("id,offense\n1,THEFT\n", encoding="utf-8")
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "readme.txt").write_text("hello", encoding="utf-8")
+    for path, reason in [
+        (csv, "not a readable ZIP file (File is not a zip file)"),
+        (folder, "not a Convex snapshot export (no _tables/documents.jsonl or "
+                 "<table>/documents.jsonl)"),
+    ]:
+        result = invoke([command, "--export", str(path), "--day", "2019-09-14"])
+        assert result.exit_code == 2
+        assert result.stderr.splitlines() == [f"Error: export {path}: {reason}"]
+        assert result.stdout == ""

@@ -55,6 +55,8 @@ def test_accepted_urls(url: str) -> None:
     ("http://10.0.0.5:3210", "must use https://"),
     ("ftp://x.convex.cloud", "must be an https:// URL"),
     ("happy-otter-123.convex.cloud", "must be an https:// URL"),
+    ("127.0.0.1:3210", r"^CONVEX_DEPLOYMENT_URL must be an https:// URL \(http:// is allowed only "
+                       r"for localhost\), got '127.0.0.1:3210'$"),
 ])
 def test_rejected_urls(url: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message) as info:
@@ -80,6 +82,11 @@ def test_redact_patterns_and_explicit_secrets() -> None:
     assert redact("Authorization: Convex abcdefghijkl") == "Authorization: Convex ***"
     assert redact("token s3cr3t-value here", ["s3cr3t-value"]) == "token *** here"
     assert redact("nothing secret") == "nothing secret"
+    assert redact("authorization=Bearer abc") == "authorization=Bearer ***"
+    assert redact("sent Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIx") == "sent Bearer ***"
+    # Prose next to the word Convex is not a token.
+    assert redact("not a Convex snapshot export: no _tables/") == (
+        "not a Convex snapshot export: no _tables/")
 
 
 def test_safe_url_drops_userinfo_and_query() -> None:

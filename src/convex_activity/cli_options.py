@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 import click
 
 from .collect import open_live_source
-from .errors import ConfigError, WindowError
+from .errors import ConfigError, ContractError, WindowError
 from .output import write_atomic
 from .settings import Settings, load_settings
 from .sources.base import Source
@@ -199,7 +199,11 @@ def open_source(settings: Settings, export: str | None = None) -> Source:
         if export is not None:
             from .sources.export import ExportSource  # only needed for exports
 
-            return ExportSource(export)
+            try:
+                return ExportSource(export).open()
+            except ContractError as exc:
+                # Pointing --export at something that is not an export is a usage error.
+                raise UsageProblem(str(exc)) from None
         return open_live_source(settings)
     except ConfigError as exc:
         raise UsageProblem(str(exc)) from None

@@ -19,8 +19,11 @@ REDACTED = "***"
 
 # Convex deploy keys look like "prod:happy-animal-123|<token>" (also dev:, preview:, project:).
 _DEPLOY_KEY = re.compile(r"\b(?:prod|dev|preview|project):[A-Za-z0-9_.-]+\|[A-Za-z0-9+/=_.-]+")
-# An Authorization header value ("Convex <key>", "Bearer <jwt>").
-_AUTH_HEADER = re.compile(r"\b(Convex|Bearer)\s+[A-Za-z0-9+/=_.|:-]{8,}")
+# An Authorization header: whatever follows the scheme is a token.
+_AUTH_HEADER = re.compile(r"(?i)\b(authorization\s*[:=]\s*(?:Convex|Bearer)\s+)\S+")
+# A bare "Convex <key>" / "Bearer <jwt>": only a token-shaped word (16+ characters with a digit or
+# "|"), so prose such as "not a Convex snapshot export" stays readable.
+_SCHEME_TOKEN = re.compile(r"\b(Convex|Bearer)\s+(?=\S*[0-9|])[A-Za-z0-9+/=_.|:-]{16,}")
 
 _lock = threading.Lock()
 _registered: set[str] = set()
@@ -69,7 +72,8 @@ def redact(text: str, secrets: Iterable[str | SecretStr | None] = ()) -> str:
     for value in sorted(values, key=len, reverse=True):
         text = text.replace(value, REDACTED)
     text = _DEPLOY_KEY.sub(REDACTED, text)
-    return _AUTH_HEADER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
+    text = _AUTH_HEADER.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
+    return _SCHEME_TOKEN.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
 
 
 def safe_url(url: str) -> str:

@@ -117,7 +117,8 @@ class Settings(BaseSettings):
                               "character a host name cannot have)")
         if parts.scheme not in ("https", "http") or not host:
             raise ConfigError(
-                f"{URL_VARIABLE} must be an https:// URL, got {redact(safe_url(url))!r}"
+                f"{URL_VARIABLE} must be an https:// URL (http:// is allowed only for "
+                f"localhost), got {redact(safe_url(url))!r}"
             )
         if parts.scheme == "http" and not is_loopback_host(host):
             raise ConfigError(

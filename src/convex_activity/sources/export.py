@@ -116,6 +116,15 @@ class ExportSource:
         self._opened = False
 
     # -- opening -------------------------------------------------------------------------------
+    def open(self) -> ExportSource:
+        """Open the export now and check it is one; the CLI does this to refuse a wrong path early.
+
+        Raises:
+            ContractError: the path is missing, not a ZIP or folder, or holds no export.
+        """
+        self._open()
+        return self
+
     def _error(self, message: str, member: str | None = None) -> ContractError:
         return ContractError(_one_line(f"{self.description}: {message}"), function=member)
 
