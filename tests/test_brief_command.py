@@ -118,7 +118,11 @@ def test_html_brief_for_the_newcomer(tmp_path: Path) -> None:
     ) in html
     assert '<p class="muted">Parish is not recorded in this data.</p>' in html
     assert "By parish" not in html and "as of" not in html
-    assert "<th>Filed</th><th>Seen</th><th>Person</th><th>Location</th><th>Police line</th>" in html
+    assert (
+        '<th>Filed</th><th>Seen</th><th>Person</th><th>Location</th><th class="nw">Police line'
+    ) in html
+    # The police line never wraps: "(202) 555-" over "0100" reads as two numbers.
+    assert '<td>38.8973, -77.0063</td><td class="nw">(202) 555-0100</td>' in html
 
 
 def test_incomplete_source_still_writes_the_brief_and_exits_1(tmp_path: Path) -> None:

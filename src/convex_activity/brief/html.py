@@ -50,6 +50,7 @@ table{border-collapse:collapse;width:100%;margin:4px 0 12px;font-size:.95em}
 th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #e2e8f0;vertical-align:top}
 th{background:#f7fafc;font-weight:600}
 td.num,th.num{text-align:right;white-space:nowrap}
+td.nw{white-space:nowrap}
 .chart{width:100%;max-width:620px;height:auto;display:block;margin:8px 0}
 .chart.bars{max-width:460px}
 .grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(280px,1fr));gap:16px}
@@ -74,21 +75,21 @@ def _e(value: Any) -> str:
 
 
 def _table(
-    headers: Sequence[str], rows: Sequence[Sequence[Any]], numeric: Sequence[int] = ()
+    headers: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    numeric: Sequence[int] = (),
+    nowrap: Sequence[int] = (),
 ) -> str:
-    """A table; cells are escaped here, ``numeric`` column indexes align right."""
-    head = "".join(
-        f'<th class="num">{_e(h)}</th>' if i in numeric else f"<th>{_e(h)}</th>"
-        for i, h in enumerate(headers)
-    )
+    """A table; cells are escaped here, ``numeric`` column indexes align right, ``nowrap``
+    ones never break (a phone number split over two lines reads as two numbers)."""
+
+    def cell(tag: str, i: int, value: Any) -> str:
+        cls = "num" if i in numeric else "nw" if i in nowrap else ""
+        return f'<{tag} class="{cls}">{_e(value)}</{tag}>' if cls else f"<{tag}>{_e(value)}</{tag}>"
+
+    head = "".join(cell("th", i, h) for i, h in enumerate(headers))
     body = "".join(
-        "<tr>"
-        + "".join(
-            f'<td class="num">{_e(c)}</td>' if i in numeric else f"<td>{_e(c)}</td>"
-            for i, c in enumerate(row)
-        )
-        + "</tr>"
-        for row in rows
+        "<tr>" + "".join(cell("td", i, c) for i, c in enumerate(row)) + "</tr>" for row in rows
     )
     return (
         f'<div class="scroll"><table><thead><tr>{head}</tr></thead>'
@@ -221,7 +222,9 @@ def _tips(f: Mapping[str, Any]) -> str:
             tip["police_number"],
             tip["details"],
         ])
-    body = _table(["Filed", "Seen", "Person", "Location", "Police line", "Details"], rows)
+    body = _table(
+        ["Filed", "Seen", "Person", "Location", "Police line", "Details"], rows, nowrap=(4,)
+    )
     if t["repeat_persons"]:
         body += (
             "<h3>Persons sighted more than once</h3><ul>"
