@@ -97,13 +97,26 @@ def ms(text: str) -> int:
 
 # -- the real part: one crime report per CSV row ---------------------------------------------------
 def _description(row: dict[str, str]) -> str:
-    # The source has no description: this sentence is derived from the row's own columns.
-    parts = [f"{row['offense_type']} reported at {row['block_address']}"]
-    where = [row["neighborhood"]] + (
-        [f"police district {row['district']}"] if row["district"] else []
-    )
-    parts.append(f"({', '.join(where)})")
-    text = " ".join(parts) + f"; occurred {row['occurred_at']}"
+    """A one-sentence description built from the row's own columns (the source has none).
+
+    Empty columns are left out with their punctuation, so a row without a neighbourhood reads
+    "(police district 7)", never "(, police district 7)".
+    """
+    offense = row["offense_type"].strip()
+    address = row["block_address"].strip()
+    text = offense or "Incident"
+    if address:
+        text += f" reported at {address}"
+    district = row["district"].strip()
+    where = [
+        part
+        for part in (row["neighborhood"].strip(), f"police district {district}" if district else "")
+        if part
+    ]
+    if where:
+        text += f" ({', '.join(where)})"
+    if row["occurred_at"].strip():
+        text += f"; occurred {row['occurred_at'].strip()}"
     if row["method"] in ("GUN", "KNIFE"):
         text += f"; method {row['method'].lower()}"
     return text + ". Derived from MPD open data (no narrative in the source)."

@@ -77,9 +77,26 @@ def test_json_golden_and_exact_headline_numbers() -> None:
         100.9,
     )
     assert data["coverage"]["line"] == (
-        "Complete: every source answered. Data as of 2019-09-15T04:05:00.000Z."
+        "Complete: every source answered. Collected at 2019-09-15T04:05:00.000Z."
     )
     assert "userId" not in result.stdout and "password" not in result.stdout
+    # 11 reports carry the wanted-fugitive flag; 10 fire the rule, and the brief says why the
+    # 11th does not (its criminal was deleted: see docs/example-data.md).
+    assert data["breakdown"]["flags"]["wanted_fugitive"] == 11
+    wanted = next(r for r in data["rules"] if r["rule"] == "wanted_criminal")
+    assert (wanted["fired"], wanted["note"]) == (
+        10,
+        "1 report names a criminal who could not be found",
+    )
+    # DC has no parishes: no "(not recorded) 100%" table, one line instead.
+    assert (data["hotspots"]["by_parish"], data["hotspots"]["not_recorded"]) == ([], ["parish"])
+    first_tip = data["tips"]["items"][0]
+    assert (first_tip["filed_local"], first_tip["seen_local"], first_tip["police_number"]) == (
+        "14 Sep 07:29",
+        "14 Sep 05:45",
+        "(202) 555-0100",
+    )
+    assert first_tip["time_of_sighting"] == "2019-09-14T05:45:45-04:00"
 
 
 def test_html_brief_for_the_newcomer(tmp_path: Path) -> None:
@@ -95,6 +112,17 @@ def test_html_brief_for_the_newcomer(tmp_path: Path) -> None:
     assert len(re.findall(r'class="point"', scatter)) == 103
     assert not re.search(r"https?://|url\(|src=|href=", html)
     assert out.stat().st_mode & 0o777 == 0o644
+    assert (
+        '<p class="muted">Rule wanted_criminal fired 10 times; 1 report names a criminal who '
+        "could not be found.</p>"
+    ) in html
+    assert '<p class="muted">Parish is not recorded in this data.</p>' in html
+    assert "By parish" not in html and "as of" not in html
+    assert (
+        '<th>Filed</th><th>Seen</th><th>Person</th><th>Location</th><th class="nw">Police line'
+    ) in html
+    # The police line never wraps: "(202) 555-" over "0100" reads as two numbers.
+    assert '<td>38.8973, -77.0063</td><td class="nw">(202) 555-0100</td>' in html
 
 
 def test_incomplete_source_still_writes_the_brief_and_exits_1(tmp_path: Path) -> None:
@@ -111,7 +139,7 @@ def test_incomplete_source_still_writes_the_brief_and_exits_1(tmp_path: Path) ->
     text = out.read_text(encoding="utf-8")
     line = (
         "INCOMPLETE: tips failed; counts below are a lower bound. "
-        "Data as of 2019-09-15T04:05:00.000Z."
+        "Collected at 2019-09-15T04:05:00.000Z."
     )
     assert f"> **{line}**" in text
     assert result.stderr == f"warning: {line}\n"

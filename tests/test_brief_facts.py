@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from brief_data import DAY, TIPSTER, busy_day, incident, quiet_day, result
+from brief_data import DAY, HOUR, TIPSTER, busy_day, incident, quiet_day, result
 from convex_activity.brief.collect import collect_brief_inputs
 from convex_activity.brief.facts import build_facts, summarize_text
 from convex_activity.brief.history import WindowRun
@@ -62,7 +62,7 @@ def test_complete_coverage_line(facts: dict[str, Any]) -> None:
     cov = facts["coverage"]
     assert cov["complete"] is True
     assert cov["failed"] == [] and cov["degraded"] == []
-    assert cov["line"] == "Complete: every source answered. Data as of 2019-09-15T04:00:01.234Z."
+    assert cov["line"] == "Complete: every source answered. Collected at 2019-09-15T04:00:01.234Z."
     assert facts["counts"] == {
         "incidents": 6,
         "tips": 3,
@@ -82,7 +82,7 @@ def test_incomplete_current_window_says_so_and_raises_a_coverage_action() -> Non
     assert f["coverage"]["degraded"] == ["persons"]
     assert f["coverage"]["line"] == (
         "INCOMPLETE: tips failed; counts below are a lower bound. "
-        "Data as of 2019-09-15T04:00:01.234Z."
+        "Collected at 2019-09-15T04:00:01.234Z."
     )
     first = f["actions"][0]
     assert (first["rule"], first["title"], first["detail"]) == (
@@ -176,11 +176,29 @@ def test_breakdown(facts: dict[str, Any]) -> None:
         "abuse": 0,
         "weapons": 3,
     }
+    assert b["not_recorded"] == []
+
+
+def test_breakdown_that_is_all_not_recorded_is_left_out() -> None:
+    plain = [incident(f"rep_{i}", DAY.since + i, status=None) for i in range(3)]
+    mixed = incident("rep_x", DAY.since + 9, status=None, parish="Orleans")
+    f = build_facts(result(DAY, plain), [], TZ)
+    assert (f["breakdown"]["by_status"], f["breakdown"]["not_recorded"]) == ([], ["status"])
+    assert (f["hotspots"]["by_parish"], f["hotspots"]["not_recorded"]) == ([], ["parish"])
+    # One recorded value keeps the table, "(not recorded)" row included.
+    f = build_facts(result(DAY, [*plain, mixed]), [], TZ)
+    assert [(r["name"], r["count"]) for r in f["hotspots"]["by_parish"]] == [
+        ("(not recorded)", 3),
+        ("Orleans", 1),
+    ]
+    assert f["hotspots"]["not_recorded"] == []
 
 
 def test_hotspots(facts: dict[str, Any]) -> None:
     h = facts["hotspots"]
-    assert [(r["name"], r["count"]) for r in h["by_parish"]] == [("(not recorded)", 6)]
+    # No incident records a parish: that breakdown is left out and named instead.
+    assert h["by_parish"] == []
+    assert h["not_recorded"] == ["parish"]
     assert [(r["name"], r["count"]) for r in h["by_city"]] == [("Washington, DC", 6)]
     assert [(r["name"], r["count"]) for r in h["by_neighborhood"]] == [
         ("Cluster 7", 4),
@@ -212,7 +230,10 @@ def test_tips_resolve_person_and_location(facts: dict[str, Any]) -> None:
         {"lat": 38.9, "lng": -77.0},
         "876-1",
     )
-    assert first["time_local"] == "14 Sep 01:00"
+    assert first["filed_local"] == "14 Sep 01:00"
+    # Filed is when the tip came in; Seen is the tipster's time of sighting, as given when it
+    # is not an instant, None when absent.
+    assert [tip["seen_local"] for tip in t["items"]] == [None, "evening", None]
     assert (second["location_resolved"], second["coordinates"]) == (False, None)
     assert third["person_name"] == "Subject Q"
     assert len(third["details"]) == 160 and third["details"].endswith("…")
@@ -232,6 +253,14 @@ def test_actions_name_their_rule_in_priority_order(facts: dict[str, Any]) -> Non
     ids = [a["incident"]["id"] for a in facts["actions"] if a["incident"]]
     assert ids == ["rep_b", "rep_d", "rep_d"]
     assert facts["actions"][3]["detail"] == "trailing average 0.0 over 5 windows"
+    # rep_e names crm_2, who is captured: the note says why it did not fire.
+    assert {r["rule"]: r["note"] for r in facts["rules"]} == {
+        "coverage_gap": None,
+        "weapons_open": None,
+        "wanted_criminal": "1 report names a criminal whose status is not wanted",
+        "hotspot_above_trailing": None,
+        "repeat_sighting": None,
+    }
     assert {r["rule"]: r["fired"] for r in facts["rules"]} == {
         "coverage_gap": 0,
         "weapons_open": 2,
@@ -324,9 +353,9 @@ def test_incident_without_location_or_time_is_counted_not_dropped() -> None:
     odd["timestamp"] = None
     f = build_facts(result(DAY, [odd]), [], TZ)
     assert f["counts"]["incidents"] == 1
-    assert [(r["name"], r["count"]) for r in f["hotspots"]["by_neighborhood"]] == [
-        ("(not recorded)", 1)
-    ]
+    assert f["hotspots"]["by_neighborhood"] == []
+    assert f["hotspots"]["neighborhoods_total"] == 0
+    assert f["hotspots"]["not_recorded"] == ["parish", "city", "neighbourhood"]
     assert f["hotspots"]["without_coordinates"] == 1
 
 
@@ -383,5 +412,48 @@ def test_degraded_but_complete_coverage_line() -> None:
     assert (cov["complete"], cov["failed"], cov["degraded"]) == (True, [], ["crimeReports"])
     assert cov["line"] == (
         "Complete, with degraded sources (crimeReports) answered through a fallback. "
-        "Data as of 2019-09-15T04:00:01.234Z."
+        "Collected at 2019-09-15T04:00:01.234Z."
     )
+
+
+def test_wanted_rule_note_counts_reports_naming_a_criminal_who_could_not_be_found() -> None:
+    current = busy_day()
+    s = DAY.since
+    current["incidents"] += [
+        incident("rep_g", s + 7 * HOUR, criminal_id="crm_gone"),
+        incident("rep_h", s + 8 * HOUR, criminal_id="crm_gone"),
+    ]
+    rules = {r["rule"]: r for r in build_facts(current, [], TZ)["rules"]}
+    assert rules["wanted_criminal"]["fired"] == 1
+    assert rules["wanted_criminal"]["note"] == (
+        "2 reports name a criminal who could not be found; "
+        "1 report names a criminal whose status is not wanted"
+    )
+    current["sources"]["criminals"]["status"] = "failed"
+    current["complete"] = False
+    current["criminals"] = []
+    rules = {r["rule"]: r for r in build_facts(current, [], TZ)["rules"]}
+    assert rules["wanted_criminal"]["note"] == (
+        "4 reports name a criminal who could not be looked up (the criminals source failed)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("given", "shown"),
+    [
+        ("2019-09-14T13:43:18.000Z", "14 Sep 09:43"),
+        ("2019-09-14T07:12:00-04:00", "14 Sep 07:12"),
+        ("2019-09-14T07:12:00", "2019-09-14T07:12:00"),  # no offset: not an instant
+        ("evening", "evening"),
+        ("100000000000000000000", "100000000000000000000"),
+        ("   ", None),
+        (None, None),
+    ],
+)
+def test_time_of_sighting_is_shown_in_the_display_zone_when_it_is_an_instant(
+    given: str | None, shown: str | None
+) -> None:
+    current = busy_day()
+    current["tips"][0]["time_of_sighting"] = given
+    tip = build_facts(current, [], TZ)["tips"]["items"][0]
+    assert (tip["filed_local"], tip["seen_local"]) == ("14 Sep 01:00", shown)

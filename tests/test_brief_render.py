@@ -20,6 +20,7 @@ from convex_activity.brief.history import WindowRun
 from convex_activity.brief.html import render_html
 from convex_activity.brief.json import SCHEMA, render_json
 from convex_activity.brief.markdown import render_markdown
+from convex_activity.brief.wording import not_recorded_text, wanted_note_text
 
 TZ = "America/New_York"
 CHROMIUM = "/usr/bin/chromium"
@@ -110,11 +111,130 @@ def test_incomplete_brief_leads_with_the_gap() -> None:
     md = render_markdown(build_facts(result(DAY, failed="crimeReports"), [], TZ))
     assert md.splitlines()[2] == (
         "> **INCOMPLETE: crimeReports failed; counts below are a lower bound. "
-        "Data as of 2019-09-15T04:00:01.234Z.**"
+        "Collected at 2019-09-15T04:00:01.234Z.**"
     )
 
 
+def test_markdown_tips_table_separates_filed_seen_and_police_line(facts: dict[str, Any]) -> None:
+    md = render_markdown(facts)
+    start = md.index("## Tips and Leads")
+    rows = [r for r in md[start:].splitlines() if r.startswith("|")]
+    assert rows[:4] == [
+        "| Filed | Seen | Person | Location | Police line | Details |",
+        "| --- | --- | --- | --- | --- | --- |",
+        "| 14 Sep 01:00 | — | Subject P (alias Pee); Burglary | 38.9000, -77.0000 | 876-1 "
+        "| Seen near the bus shelter |",
+        "| 14 Sep 02:00 | evening | Subject P (alias Pee); Burglary | not found | — "
+        "| Again at the corner store |",
+    ]
+
+
+def test_markdown_omits_a_not_recorded_breakdown_and_says_so(facts: dict[str, Any]) -> None:
+    md = render_markdown(facts)
+    assert "| Parish |" not in md and "(not recorded)" not in md
+    hotspots = md[md.index("## Hotspot Analysis") : md.index("## Tips and Leads")]
+    assert hotspots.splitlines()[2:8] == [
+        "Parish is not recorded in this data.",
+        "",
+        "| City | Incidents | Share |",
+        "| --- | ---: | ---: |",
+        "| Washington, DC | 6 | 100% |",
+        "",
+    ]
+
+
+def test_markdown_rule_table_explains_reports_that_did_not_fire(facts: dict[str, Any]) -> None:
+    md = render_markdown(facts)
+    assert "| Rule | Fires when | Fired | Not fired because |" in md
+    assert (
+        "| `wanted_criminal` | Report names a criminal whose status is wanted. | 1 "
+        "| 1 report names a criminal whose status is not wanted |"
+    ) in md
+    assert "| `weapons_open` | Report involves weapons and is still open (status active or " in md
+    # The same note sits under the flags table, beside the "Wanted fugitive" count.
+    breakdown = md[md.index("## Incident Breakdown") : md.index("## Hotspot Analysis")]
+    assert breakdown.splitlines()[-2:] == [
+        "Rule wanted\\_criminal fired 1 time; 1 report names a criminal whose status is not "
+        "wanted.",
+        "",
+    ]
+
+
+def test_no_wanted_note_when_every_named_criminal_is_wanted() -> None:
+    current = busy_day()
+    current["criminals"][1]["status"] = "wanted"
+    f = build_facts(current, [], TZ)
+    assert wanted_note_text(f) is None
+    assert "fired 2 times" not in render_markdown(f) + render_html(f)
+    assert "| 2 | — |" in render_markdown(f)
+
+
+def test_not_recorded_line_names_every_field() -> None:
+    assert not_recorded_text(["parish"]) == "Parish is not recorded in this data."
+    assert not_recorded_text(["parish", "city", "neighbourhood"]) == (
+        "Parish, city and neighbourhood are not recorded in this data."
+    )
+
+
+def test_coverage_says_collected_at_not_data_as_of(facts: dict[str, Any]) -> None:
+    for out in (render_markdown(facts), render_html(facts)):
+        assert "as of" not in out.lower()
+    assert "- **Coverage:** Complete: every source answered. Collected at " in render_markdown(
+        facts
+    )
+    assert "; collected at 2019-09-15T04:00:01.234Z." in render_html(facts)
+
+
 # -- HTML -------------------------------------------------------------------------------------
+def _table_after(html: str, heading: str) -> list[list[str]]:
+    """Header and body cells of the first table after ``heading``'s text."""
+    chunk = html[html.index(heading) :]
+    chunk = chunk[: chunk.index("</table>")]
+    return [
+        [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row)]
+        for row in re.findall(r"<tr>(.*?)</tr>", chunk)
+    ]
+
+
+def test_html_tips_rules_and_not_recorded(facts: dict[str, Any]) -> None:
+    html = render_html(facts)
+    tips = _table_after(html, "Tips and Leads</h2>")
+    assert tips[:3] == [
+        ["Filed", "Seen", "Person", "Location", "Police line", "Details"],
+        [
+            "14 Sep 01:00",
+            "—",
+            "Subject P (alias Pee); Burglary",
+            "38.9000, -77.0000",
+            "876-1",
+            "Seen near the bus shelter",
+        ],
+        [
+            "14 Sep 02:00",
+            "evening",
+            "Subject P (alias Pee); Burglary",
+            "not found",
+            "—",
+            "Again at the corner store",
+        ],
+    ]
+    rules = _table_after(html, "<h3>Rules</h3>")
+    assert rules[0] == ["Rule", "Fires when", "Fired", "Not fired because"]
+    assert rules[3] == [
+        "wanted_criminal",
+        "Report names a criminal whose status is wanted.",
+        "1",
+        "1 report names a criminal whose status is not wanted",
+    ]
+    assert (
+        "</table></div><p class=\"muted\">Rule wanted_criminal fired 1 time; 1 report names a "
+        "criminal whose status is not wanted.</p></section>"
+    ) in html
+    assert "By parish" not in html and "(not recorded)" not in html
+    assert '<p class="muted">Parish is not recorded in this data.</p>' in html
+    parse(html)
+
+
 def test_html_parses_and_is_self_contained(facts: dict[str, Any]) -> None:
     html = render_html(facts)
     tree = parse(html)
@@ -211,9 +331,17 @@ def test_json_is_strict_and_condensed(facts: dict[str, Any]) -> None:
         "repeat_sighting",
     ]
     assert "rule_text" not in data["actions"][0]
+    assert data["rules"][2] == {
+        "rule": "wanted_criminal",
+        "text": "Report names a criminal whose status is wanted.",
+        "fired": 1,
+        "note": "1 report names a criminal whose status is not wanted",
+    }
+    assert (data["hotspots"]["by_parish"], data["hotspots"]["not_recorded"]) == ([], ["parish"])
     assert data["tips"]["items"][1] == {
         "id": "tip_2",
-        "time_local": "14 Sep 02:00",
+        "filed_local": "14 Sep 02:00",
+        "seen_local": "evening",
         "details": "Again at the corner store",
         "time_of_sighting": "evening",
         "person_id": "per_1",

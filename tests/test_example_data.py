@@ -156,3 +156,48 @@ def test_demo_day_count_matches_an_independent_count_from_the_csv() -> None:
 def test_demo_day_count_from_the_zip_alone() -> None:
     # Holds without the CSV: the committed export's day count is the README's 103.
     assert len(window_docs("crimeReports", DEMO_DAY)) == 103
+
+
+def _row(**overrides: str) -> dict[str, str]:
+    row = {
+        "offense_type": "THEFT/OTHER",
+        "block_address": "2698 - 2701 BLOCK OF MARTIN LUTHER KING JR AVENUE SE",
+        "neighborhood": "Cluster 36",
+        "district": "7",
+        "occurred_at": "2019-08-31T18:30:14-04:00",
+        "method": "OTHERS",
+    }
+    return {**row, **overrides}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "where"),
+    [
+        ({}, " (Cluster 36, police district 7);"),
+        ({"neighborhood": ""}, " (police district 7);"),
+        ({"district": ""}, " (Cluster 36);"),
+        ({"neighborhood": " ", "district": ""}, ";"),
+    ],
+)
+def test_description_leaves_empty_parts_out_cleanly(overrides: dict[str, str], where: str) -> None:
+    text = load_script()._description(_row(**overrides))
+    assert text == (
+        "THEFT/OTHER reported at 2698 - 2701 BLOCK OF MARTIN LUTHER KING JR AVENUE SE"
+        f"{where} occurred 2019-08-31T18:30:14-04:00. "
+        "Derived from MPD open data (no narrative in the source)."
+    )
+
+
+def test_no_description_in_the_zip_has_stray_punctuation() -> None:
+    descriptions = [r["description"] for r in table("crimeReports")]
+    assert [d for d in descriptions if re.search(r"\(\s*,|,\s*\)|\(\s*\)|,\s*,", d)] == []
+    # The 45 rows without a neighbourhood name only their police district.
+    no_area = [r for r in table("crimeReports") if not r["neighborhood"]]
+    assert len(no_area) == 45
+    assert all(re.search(r" \(police district \d\);", r["description"]) for r in no_area)
+
+
+def test_default_csv_path_is_relative_to_the_repository() -> None:
+    script = load_script()
+    assert script.DEFAULT_CSV == REPO.parent / "shared" / "data" / "real" / CSV.name
+    assert "/work/" not in (REPO / "scripts" / "make_example_export.py").read_text()

@@ -156,7 +156,7 @@ def test_brief_has_no_control_characters_or_surrogates(tmp_path: Path, fmt: str)
     assert (SURROGATE if fmt == "json" else CONTROL).findall(text) == []
     if fmt == "md":
         assert "| A\ufffd\ufffd\ufffd\\[31mred\ufffd | 1 | 100% |" in text
-        assert "| \ufffd\\[2JP\ufffd | — | x\ufffd\ufffd\\]0;pwned\ufffdy |" in text
+        assert "| \ufffd\\[2JP\ufffd | — | — | x\ufffd\ufffd\\]0;pwned\ufffdy |" in text
     elif fmt == "html":
         assert "<td>A\ufffd\ufffd\ufffd[31mred\ufffd</td>" in text
         assert "x\ufffd\ufffd]0;pwned\ufffdy" in text

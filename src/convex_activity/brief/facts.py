@@ -76,6 +76,15 @@ _HEADLINES: tuple[tuple[str, str], ...] = (
 
 _NONE_LABEL = "(not recorded)"
 _DIM_LABELS = {"parish": "Parish", "neighborhood": "Neighbourhood"}
+#: Breakdown key → the field it counts, as a reader names it.
+FIELD_LABELS: dict[str, str] = {
+    "by_offense": "offense type",
+    "by_status": "status",
+    "by_report_type": "report type",
+    "by_parish": "parish",
+    "by_city": "city",
+    "by_neighborhood": "neighbourhood",
+}
 
 
 # -- small helpers ----------------------------------------------------------------------------
@@ -135,8 +144,37 @@ def _ranked(counter: Counter[str], total: int, limit: int | None = None) -> list
     ]
 
 
+def _drop_unrecorded(tables: dict[str, list[dict[str, Any]]]) -> list[str]:
+    """Empty every table whose only row is "(not recorded)"; return their field labels.
+
+    A 100 % "(not recorded)" table (e.g. parish for DC, which has none) says nothing a reader
+    can use, so the brief replaces it with one line naming the field.
+    """
+    dropped = []
+    for key, rows in tables.items():
+        if len(rows) == 1 and rows[0]["name"] == _NONE_LABEL:
+            tables[key] = []
+            dropped.append(FIELD_LABELS[key])
+    return dropped
+
+
 def _local(ms: int, tz: str, fmt: str) -> str:
     return datetime.fromtimestamp(ms / 1000, tz=UTC).astimezone(zone(tz)).strftime(fmt)
+
+
+def _seen_text(value: Any, tz: str) -> str | None:
+    """A tip's ``time_of_sighting`` for a reader: an ISO instant in the display zone, other text
+    as given (the tipster may have written "evening"), None when absent."""
+    text = summarize_text(value)  # free text: one line, cut like a tip's details
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+        if moment.tzinfo is None:
+            return text  # a local time without a zone is not an instant: do not guess one
+        return moment.astimezone(zone(tz)).strftime("%d %b %H:%M")
+    except (ValueError, OverflowError):
+        return text
 
 
 def _records(result: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
@@ -238,17 +276,18 @@ def _coverage(result: Mapping[str, Any]) -> dict[str, Any]:
     degraded = [r["table"] for r in rows if r["status"] == "degraded"]
     complete = result.get("complete") is True
     collected_at = _str(result.get("collected_at")) or "unknown"
+    # collected_at is when the tool ran, not how fresh the data is: the window says that.
     if complete and not degraded:
-        line = f"Complete: every source answered. Data as of {collected_at}."
+        line = f"Complete: every source answered. Collected at {collected_at}."
     elif complete:
         line = (
             f"Complete, with degraded sources ({', '.join(degraded)}) answered through a "
-            f"fallback. Data as of {collected_at}."
+            f"fallback. Collected at {collected_at}."
         )
     else:
         line = (
             f"INCOMPLETE: {', '.join(failed) or 'a source'} failed; counts below are a lower "
-            f"bound. Data as of {collected_at}."
+            f"bound. Collected at {collected_at}."
         )
     return {
         "collected_at": collected_at,
@@ -323,11 +362,16 @@ def _breakdown(incidents: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     status = Counter(_str(i.get("status")) or _NONE_LABEL for i in incidents)
     report_type = Counter(_str(i.get("report_type")) or _NONE_LABEL for i in incidents)
     flag_counts = Counter(f for i in incidents for f in _flags(i))
-    return {
-        "total": total,
+    tables = {
         "by_offense": _ranked(offense, total),
         "by_status": _ranked(status, total),
         "by_report_type": _ranked(report_type, total),
+    }
+    not_recorded = _drop_unrecorded(tables)
+    return {
+        "total": total,
+        **tables,
+        "not_recorded": not_recorded,
         "flags": [
             {"flag": f, "label": FLAG_LABELS[f], "count": flag_counts[f]} for f in FLAG_LABELS
         ],
@@ -357,11 +401,16 @@ def _hotspots(incidents: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
                 }
             )
     busiest = sorted(places.items(), key=lambda kv: (-kv[1], kv[0]))
-    return {
+    tables = {
         "by_parish": _ranked(dims["parish"], total),
         "by_city": _ranked(dims["city"], total),
         "by_neighborhood": _ranked(dims["neighborhood"], total, TOP_N),
-        "neighborhoods_total": len(dims["neighborhood"]),
+    }
+    not_recorded = _drop_unrecorded(tables)
+    return {
+        **tables,
+        "not_recorded": not_recorded,
+        "neighborhoods_total": len(dims["neighborhood"]) if tables["by_neighborhood"] else 0,
         "busiest_places": [
             {"address": addr, "area": area or None, "count": n}
             for (addr, area), n in busiest[:TOP_N]
@@ -392,9 +441,11 @@ def _tips(result: Mapping[str, Any], tz: str) -> dict[str, Any]:
         items.append(
             {
                 "id": _str(tip.get("id")),
-                "time_local": _local(ts, tz, "%d %b %H:%M") if ts is not None else None,
+                # When the tip was filed; when the person was seen is the tipster's own field.
+                "filed_local": _local(ts, tz, "%d %b %H:%M") if ts is not None else None,
+                "seen_local": _seen_text(tip.get("time_of_sighting"), tz),
                 "details": summarize_text(tip.get("details")),
-                "time_of_sighting": _str(tip.get("time_of_sighting")),
+                "time_of_sighting": summarize_text(tip.get("time_of_sighting")) or None,
                 "person_id": person_id,
                 "person_name": (_str(person.get("name")) if person else None)
                 or _str(tip.get("person_name")),
@@ -528,9 +579,47 @@ def _quality(result: Mapping[str, Any]) -> dict[str, Any]:
     return {"total": sum(r["count"] for r in rows), "by_code": rows}
 
 
-def _rules_fired(actions: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def _reports(n: int) -> str:
+    return f"{n} report names" if n == 1 else f"{n} reports name"
+
+
+def _wanted_note(current: Mapping[str, Any], coverage: Mapping[str, Any]) -> str | None:
+    """Why reports that name a criminal did not fire ``wanted_criminal``, so counts reconcile.
+
+    A report flagged "wanted fugitive" whose criminal is missing from the result, or is no
+    longer wanted, is counted in the flags but cannot fire the rule.
+    """
+    criminals = {str(c.get("id")): c for c in _records(current, "criminals")}
+    missing = not_wanted = 0
+    for incident in _records(current, "incidents"):
+        crim_id = _str(incident.get("criminal_id"))
+        if crim_id is None:
+            continue
+        criminal = criminals.get(crim_id)
+        if criminal is None:
+            missing += 1
+        elif _str(criminal.get("status")) != "wanted":
+            not_wanted += 1
+    parts = []
+    if missing:
+        why = (
+            "could not be looked up (the criminals source failed)"
+            if "criminals" in coverage["failed"]
+            else "could not be found"
+        )
+        parts.append(f"{_reports(missing)} a criminal who {why}")
+    if not_wanted:
+        parts.append(f"{_reports(not_wanted)} a criminal whose status is not wanted")
+    return "; ".join(parts) or None
+
+
+def _rules_fired(
+    actions: Iterable[Mapping[str, Any]], notes: Mapping[str, str | None]
+) -> list[dict[str, Any]]:
     fired = Counter(a["rule"] for a in actions)
-    return [{"rule": r, "text": t, "fired": fired[r]} for r, t in RULES.items()]
+    return [
+        {"rule": r, "text": t, "fired": fired[r], "note": notes.get(r)} for r, t in RULES.items()
+    ]
 
 
 # -- entry point ------------------------------------------------------------------------------
@@ -572,6 +661,6 @@ def build_facts(
         "hotspots": _hotspots(incidents),
         "tips": tips,
         "actions": actions,
-        "rules": _rules_fired(actions),
+        "rules": _rules_fired(actions, {"wanted_criminal": _wanted_note(current, coverage)}),
         "quality": _quality(current),
     }

@@ -16,8 +16,10 @@ from .wording import (
     avg_text,
     change_text,
     history_text,
+    not_recorded_text,
     tip_person_text,
     tip_place_text,
+    wanted_note_text,
     window_lines,
 )
 
@@ -48,6 +50,7 @@ table{border-collapse:collapse;width:100%;margin:4px 0 12px;font-size:.95em}
 th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #e2e8f0;vertical-align:top}
 th{background:#f7fafc;font-weight:600}
 td.num,th.num{text-align:right;white-space:nowrap}
+td.nw{white-space:nowrap}
 .chart{width:100%;max-width:620px;height:auto;display:block;margin:8px 0}
 .chart.bars{max-width:460px}
 .grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(280px,1fr));gap:16px}
@@ -72,21 +75,21 @@ def _e(value: Any) -> str:
 
 
 def _table(
-    headers: Sequence[str], rows: Sequence[Sequence[Any]], numeric: Sequence[int] = ()
+    headers: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    numeric: Sequence[int] = (),
+    nowrap: Sequence[int] = (),
 ) -> str:
-    """A table; cells are escaped here, ``numeric`` column indexes align right."""
-    head = "".join(
-        f'<th class="num">{_e(h)}</th>' if i in numeric else f"<th>{_e(h)}</th>"
-        for i, h in enumerate(headers)
-    )
+    """A table; cells are escaped here, ``numeric`` column indexes align right, ``nowrap``
+    ones never break (a phone number split over two lines reads as two numbers)."""
+
+    def cell(tag: str, i: int, value: Any) -> str:
+        cls = "num" if i in numeric else "nw" if i in nowrap else ""
+        return f'<{tag} class="{cls}">{_e(value)}</{tag}>' if cls else f"<{tag}>{_e(value)}</{tag}>"
+
+    head = "".join(cell("th", i, h) for i, h in enumerate(headers))
     body = "".join(
-        "<tr>"
-        + "".join(
-            f'<td class="num">{_e(c)}</td>' if i in numeric else f"<td>{_e(c)}</td>"
-            for i, c in enumerate(row)
-        )
-        + "</tr>"
-        for row in rows
+        "<tr>" + "".join(cell("td", i, c) for i, c in enumerate(row)) + "</tr>" for row in rows
     )
     return (
         f'<div class="scroll"><table><thead><tr>{head}</tr></thead>'
@@ -100,6 +103,15 @@ def _ranked(title: str, rows: Sequence[Mapping[str, Any]]) -> str:
         [[r["name"], r["count"], f"{r['share']}%"] for r in rows],
         (1, 2),
     )
+
+
+def _ranked_block(heading: str, title: str, rows: Sequence[Mapping[str, Any]]) -> str:
+    """Heading and table, or nothing when the field is not recorded (see _not_recorded)."""
+    return f"<div><h3>{_e(heading)}</h3>{_ranked(title, rows)}</div>" if rows else ""
+
+
+def _not_recorded(fields: Sequence[str]) -> str:
+    return f'<p class="muted">{_e(not_recorded_text(fields))}</p>' if fields else ""
 
 
 def _section(key: str, body: str) -> str:
@@ -149,13 +161,17 @@ def _breakdown(f: Mapping[str, Any]) -> str:
         "<h3>By offense type</h3>"
         + bar_chart(b["by_offense"], "Incidents by offense type")
         + _ranked("Offense type", b["by_offense"])
-        + '<div class="grid2"><div><h3>By status</h3>'
-        + _ranked("Status", b["by_status"])
-        + "</div><div><h3>By report type</h3>"
-        + _ranked("Report type", b["by_report_type"])
-        + "</div></div><h3>Flags</h3>"
+        + '<div class="grid2">'
+        + _ranked_block("By status", "Status", b["by_status"])
+        + _ranked_block("By report type", "Report type", b["by_report_type"])
+        + "</div>"
+        + _not_recorded(b["not_recorded"])
+        + "<h3>Flags</h3>"
         + _table(["Flag", "Incidents"], [[r["label"], r["count"]] for r in b["flags"]], (1,))
     )
+    wanted = wanted_note_text(f)
+    if wanted:
+        body += f'<p class="muted">{_e(wanted)}</p>'
     return _section("breakdown", body)
 
 
@@ -169,13 +185,16 @@ def _hotspots(f: Mapping[str, Any]) -> str:
         + '<p class="legend muted"><span style="background:#2b6cb0"></span>incident'
         f'<span style="background:#c53030"></span>weapons involved · {len(h["points"])} '
         f"plotted, {h['without_coordinates']} without coordinates</p>"
-        + '<div class="grid2"><div><h3>By parish</h3>'
-        + _ranked("Parish", h["by_parish"])
-        + "</div><div><h3>By city</h3>"
-        + _ranked("City", h["by_city"])
-        + "</div></div>"
-        + f"<h3>Top {len(h['by_neighborhood'])} of {h['neighborhoods_total']} neighbourhoods</h3>"
-        + _ranked("Neighbourhood", h["by_neighborhood"])
+        + _not_recorded(h["not_recorded"])  # where the parish/city tables would be
+        + '<div class="grid2">'
+        + _ranked_block("By parish", "Parish", h["by_parish"])
+        + _ranked_block("By city", "City", h["by_city"])
+        + "</div>"
+        + _ranked_block(
+            f"Top {len(h['by_neighborhood'])} of {h['neighborhoods_total']} neighbourhoods",
+            "Neighbourhood",
+            h["by_neighborhood"],
+        )
         + "<h3>Busiest places</h3>"
     )
     if h["busiest_places"]:
@@ -195,8 +214,17 @@ def _tips(f: Mapping[str, Any]) -> str:
         return _section("tips", "<p>No tips in this window.</p>")
     rows = []
     for tip in t["items"]:
-        rows.append([tip["time_local"], tip_person_text(tip), tip_place_text(tip), tip["details"]])
-    body = _table(["Time", "Person", "Location", "Details"], rows)
+        rows.append([
+            tip["filed_local"],
+            tip["seen_local"],
+            tip_person_text(tip),
+            tip_place_text(tip),
+            tip["police_number"],
+            tip["details"],
+        ])
+    body = _table(
+        ["Filed", "Seen", "Person", "Location", "Police line", "Details"], rows, nowrap=(4,)
+    )
     if t["repeat_persons"]:
         body += (
             "<h3>Persons sighted more than once</h3><ul>"
@@ -225,8 +253,8 @@ def _actions(f: Mapping[str, Any]) -> str:
         )
     body = f'<ul class="actions">{"".join(items)}</ul>' if items else "<p>No rule fired.</p>"
     body += "<h3>Rules</h3>" + _table(
-        ["Rule", "Fires when", "Fired"],
-        [[r["rule"], r["text"], r["fired"]] for r in f["rules"]],
+        ["Rule", "Fires when", "Fired", "Not fired because"],
+        [[r["rule"], r["text"], r["fired"], r["note"]] for r in f["rules"]],
         (2,),
     )
     return _section("actions", body)
@@ -270,7 +298,7 @@ def render_html(facts: Mapping[str, Any]) -> str:
         _tips(facts),
         _actions(facts),
         _quality(facts),
-        f"<footer>Generated from {_e(cov['source'])}; data as of {_e(cov['collected_at'])}. "
+        f"<footer>Generated from {_e(cov['source'])}; collected at {_e(cov['collected_at'])}. "
         "Counts are computed, not estimated; every action item names the rule that "
         "produced it.</footer>",
         "</main></body></html>",

@@ -14,8 +14,10 @@ from .wording import (
     avg_text,
     change_text,
     history_text,
+    not_recorded_text,
     tip_person_text,
     tip_place_text,
+    wanted_note_text,
     window_lines,
 )
 
@@ -47,6 +49,8 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]], align: str = "
 
 
 def _ranked_table(title: str, rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    if not rows:
+        return []  # left out: its field is not recorded (see _not_recorded)
     return _table(
         [title, "Incidents", "Share"],
         [[md_text(r["name"]), r["count"], f"{r['share']}%"] for r in rows],
@@ -101,6 +105,10 @@ def _overview(f: Mapping[str, Any]) -> list[str]:
     return out
 
 
+def _not_recorded(fields: Sequence[str]) -> list[str]:
+    return [md_text(not_recorded_text(fields)), ""] if fields else []
+
+
 def _table_header_note(f: Mapping[str, Any]) -> str:
     return md_text(history_text(f))
 
@@ -113,7 +121,11 @@ def _breakdown(f: Mapping[str, Any]) -> list[str]:
     out += _ranked_table("Offense type", b["by_offense"])
     out += _ranked_table("Status", b["by_status"])
     out += _ranked_table("Report type", b["by_report_type"])
+    out += _not_recorded(b["not_recorded"])
     out += _table(["Flag", "Incidents"], [[r["label"], r["count"]] for r in b["flags"]], "lr")
+    wanted = wanted_note_text(f)
+    if wanted:
+        out += [md_text(wanted), ""]
     return out
 
 
@@ -122,11 +134,13 @@ def _hotspots(f: Mapping[str, Any]) -> list[str]:
     out = [f"## {SECTION_TITLES['hotspots']}", ""]
     if not f["breakdown"]["total"]:
         return out + ["No incidents in this window.", ""]
+    out += _not_recorded(h["not_recorded"])  # where the parish/city tables would be
     out += _ranked_table("Parish", h["by_parish"])
     out += _ranked_table("City", h["by_city"])
     shown = len(h["by_neighborhood"])
-    out += [f"Top {shown} of {h['neighborhoods_total']} neighbourhoods:", ""]
-    out += _ranked_table("Neighbourhood", h["by_neighborhood"])
+    if shown:
+        out += [f"Top {shown} of {h['neighborhoods_total']} neighbourhoods:", ""]
+        out += _ranked_table("Neighbourhood", h["by_neighborhood"])
     if h["busiest_places"]:
         out += ["Busiest places (more than one incident):", ""]
         out += _table(
@@ -152,12 +166,14 @@ def _tips(f: Mapping[str, Any]) -> list[str]:
     rows = []
     for tip in t["items"]:
         rows.append([
-            md_text(tip["time_local"]),
+            md_text(tip["filed_local"]),
+            md_text(tip["seen_local"]),
             md_text(tip_person_text(tip)),
             md_text(tip_place_text(tip)),
+            md_text(tip["police_number"]),
             md_text(tip["details"]),
         ])
-    out += _table(["Time", "Person", "Location", "Details"], rows)
+    out += _table(["Filed", "Seen", "Person", "Location", "Police line", "Details"], rows)
     if t["repeat_persons"]:
         out += ["Persons sighted more than once:", ""]
         out += [
@@ -184,9 +200,12 @@ def _actions(f: Mapping[str, Any]) -> list[str]:
         out.append(line)
     out += ["", "Rules:", ""]
     out += _table(
-        ["Rule", "Fires when", "Fired"],
-        [[md_code(r["rule"]), md_text(r["text"]), r["fired"]] for r in f["rules"]],
-        "llr",
+        ["Rule", "Fires when", "Fired", "Not fired because"],
+        [
+            [md_code(r["rule"]), md_text(r["text"]), r["fired"], md_text(r["note"])]
+            for r in f["rules"]
+        ],
+        "llrl",
     )
     return out
 

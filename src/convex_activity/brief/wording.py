@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 __all__ = [
@@ -10,6 +10,8 @@ __all__ = [
     "avg_text",
     "change_text",
     "history_text",
+    "not_recorded_text",
+    "wanted_note_text",
     "tip_person_text",
     "tip_place_text",
     "window_lines",
@@ -81,12 +83,31 @@ def tip_person_text(tip: Mapping[str, Any]) -> str:
 
 
 def tip_place_text(tip: Mapping[str, Any]) -> str:
-    """Where a tip was sighted: coordinates (or why there are none) and the police number."""
+    """Where a tip was sighted: coordinates, or why there are none.
+
+    The location's police line has its own column, so it cannot be read as part of them.
+    """
     coords = tip["coordinates"]
     if coords:
-        text = f"{coords['lat']:.4f}, {coords['lng']:.4f}"
+        return f"{coords['lat']:.4f}, {coords['lng']:.4f}"
+    return "not found" if tip["location_id"] else "—"
+
+
+def not_recorded_text(fields: Sequence[str]) -> str:
+    """One line for breakdowns left out because no incident records their field."""
+    names = [str(f) for f in fields]
+    if len(names) == 1:
+        subject = f"{names[0].capitalize()} is"
     else:
-        text = "not found" if tip["location_id"] else "—"
-    if tip["police_number"]:
-        text += f" (police {tip['police_number']})"
-    return text
+        subject = f"{', '.join(names[:-1]).capitalize()} and {names[-1]} are"
+    return f"{subject} not recorded in this data."
+
+
+def wanted_note_text(facts: Mapping[str, Any]) -> str | None:
+    """Beside the "Wanted fugitive" flag count: how many reports fired the rule, and why the
+    others did not, so the two numbers reconcile. None when every named criminal was wanted."""
+    rule = next((r for r in facts["rules"] if r["rule"] == "wanted_criminal"), None)
+    if rule is None or not rule["note"]:
+        return None
+    times = "time" if rule["fired"] == 1 else "times"
+    return f"Rule wanted_criminal fired {rule['fired']} {times}; {rule['note']}."
