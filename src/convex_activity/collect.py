@@ -7,7 +7,6 @@ error and makes ``complete`` false, while the other tables are still collected.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import time
 from collections import defaultdict
@@ -60,10 +59,11 @@ def open_live_source(settings: Settings) -> Source:
     """
     url = settings.require_url()
     # Imported here: the worker-process transport is only needed for a live deployment.
-    transport = importlib.import_module("convex_activity.sources.process_caller")
+    from .sources.process_caller import ProcessCaller
+
     key = settings.deploy_key.get_secret_value() if settings.deploy_key is not None else None
     return LiveSource(
-        transport.ProcessCaller(url, key),
+        ProcessCaller(url, key),
         page_size=settings.page_size,
         call_timeout=settings.call_timeout,
         description=f"live {safe_url(url)}",
