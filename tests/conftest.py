@@ -59,3 +59,11 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: Any) -
     monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
     yield
     forget_secrets()
+
+
+@pytest.fixture
+def dev(server: Any) -> Any:
+    """The test module's own ``server`` (a running DevServer) with no faults and zeroed stats."""
+    server.set_faults()
+    server.reset_stats()
+    return server

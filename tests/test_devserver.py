@@ -155,13 +155,6 @@ def server(seed_zip: Path) -> Iterator[DevServer]:
         yield s
 
 
-@pytest.fixture()
-def dev(server: DevServer) -> DevServer:
-    server.set_faults()
-    server.reset_stats()
-    return server
-
-
 def list_all(client: ConvexClient, num: int = 2) -> tuple[list[dict[str, Any]], int]:
     docs: list[dict[str, Any]] = []
     cursor = None

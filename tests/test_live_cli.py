@@ -38,13 +38,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevServer]:
         yield running
 
 
-@pytest.fixture
-def dev(server: DevServer) -> DevServer:
-    server.set_faults()
-    server.reset_stats()
-    return server
-
-
 def env_for(url: str | None, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONVEX")}
     if url is not None:

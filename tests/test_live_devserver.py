@@ -50,13 +50,6 @@ def server(seed_zip: Path) -> Iterator[DevServer]:
         yield running
 
 
-@pytest.fixture
-def dev(server: DevServer) -> DevServer:
-    server.set_faults()
-    server.reset_stats()
-    return server
-
-
 @pytest.fixture(scope="module")
 def export_result(seed_zip: Path) -> dict[str, Any]:
     return collect_activity(ExportSource(seed_zip), WINDOW).to_dict()
