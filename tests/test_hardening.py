@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import check_output, strict_loads
+from convex_activity import check as check_module
 from convex_activity import collect as collect_module
 from convex_activity.brief import command as brief_command
 from convex_activity.cli import main
@@ -260,6 +261,32 @@ def test_config_error_during_collection_exits_2(command: str) -> None:
     assert (result.exit_code, result.stdout, result.stderr) == (
         2, "", "Error: cannot create a Convex client for https://x.convex.cloud: Failed to "
                "create PyConvexClient: invalid port number\n")
+
+
+class CallerRejectsURL:
+    """A caller whose client refuses the URL at the first call (as ProcessCaller does)."""
+
+    closed = False
+
+    def __init__(self, url: str, key: str | None) -> None:
+        pass
+
+    def call(self, name: str, args: Any, timeout: float) -> Any:
+        raise ConfigError("cannot create a Convex client for https://x.convex.cloud: "
+                          "Failed to create PyConvexClient: invalid port number")
+
+    def close(self) -> None:
+        CallerRejectsURL.closed = True
+
+
+def test_config_error_during_check_exits_2(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(check_module, "ProcessCaller", CallerRejectsURL)
+    monkeypatch.setenv("CONVEX_DEPLOYMENT_URL", "https://x.convex.cloud")
+    result = CliRunner().invoke(main, ["check", "--now", "2019-09-14T00:00:00Z"])
+    assert (result.exit_code, result.stderr) == (
+        2, "Error: cannot create a Convex client for https://x.convex.cloud: Failed to "
+           "create PyConvexClient: invalid port number\n")
+    assert CallerRejectsURL.closed
 
 
 # -- secrets -----------------------------------------------------------------------------------

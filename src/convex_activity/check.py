@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from .cli_options import CONTEXT_SETTINGS, UsageProblem
+from .cli_options import CONTEXT_SETTINGS, UsageProblem, usage_errors
 from .collect import collect_activity
 from .deadline import Deadline
 from .errors import ConfigError, FunctionFailed, MissingFunction, SourceError, WindowError
@@ -86,15 +86,19 @@ def check_command(timeout: float | None, now: str | None) -> None:
     click.echo(f"deployment: {safe_url(url)}")
     deployed: dict[str, bool] = {}
     try:
-        for kind, names in (("indexed", INDEXED_FUNCTIONS), ("original", ORIGINAL_FUNCTIONS)):
-            for name in names:
-                deployed[name] = probe_function(caller, name, deadline, settings.call_timeout)
-                state = "deployed" if deployed[name] else "missing"
-                click.echo(f"  {kind:<8} {name:<24} {state}")
+        with usage_errors():  # the client checks the URL only when the first call starts it
+            for kind, names in (("indexed", INDEXED_FUNCTIONS), ("original", ORIGINAL_FUNCTIONS)):
+                for name in names:
+                    deployed[name] = probe_function(caller, name, deadline, settings.call_timeout)
+                    state = "deployed" if deployed[name] else "missing"
+                    click.echo(f"  {kind:<8} {name:<24} {state}")
     except SourceError as exc:
         caller.close()
         click.echo(f"Error: {exc}", err=True)
         sys.exit(1)
+    except UsageProblem:
+        caller.close()
+        raise
 
     source = LiveSource(caller, page_size=settings.page_size, call_timeout=settings.call_timeout,
                         description=f"live {safe_url(url)}")
