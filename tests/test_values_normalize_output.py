@@ -22,7 +22,6 @@ from convex_activity.result import RecordWarning, dumps_strict
 from convex_activity.timestamps import document_instant, reference_instant
 from convex_activity.values import (
     as_number,
-    decode_export_json,
     decode_wire_json,
     encode_wire_json,
     is_number,
@@ -39,13 +38,6 @@ def test_wire_json_decoding() -> None:
     assert decoded["d"] == b"\x01\x02"
     assert decoded["e"] == [1.5, None, True, "x"]
     assert math.isnan(decode_wire_json(special_float(math.nan)))
-
-
-def test_export_json_decoding() -> None:
-    decoded = decode_export_json({"i": 1741390200, "f": 1772960700000.0,
-                                  "n": special_float(-math.inf)})
-    assert isinstance(decoded["i"], ConvexInt64) and decoded["i"].value == 1741390200
-    assert type(decoded["f"]) is float and decoded["n"] == -math.inf
 
 
 def test_wire_json_round_trip() -> None:

@@ -19,7 +19,6 @@ from convex.values import ConvexInt64
 __all__ = [
     "ConvexInt64",
     "as_number",
-    "decode_export_json",
     "decode_wire_json",
     "encode_wire_json",
     "is_number",
@@ -113,29 +112,6 @@ def decode_wire_json(obj: Any) -> Any:
         if found:
             return value
         return {key: decode_wire_json(item) for key, item in obj.items()}
-    raise ValueError(f"not a JSON value: {obj!r}")
-
-
-def decode_export_json(obj: Any) -> Any:
-    """Decode snapshot-export JSON (``documents.jsonl``) into client-side Python values.
-
-    A bare JSON integer is an Int64 (``ConvexInt64``); a number with a decimal point or exponent
-    is a Float64 (``float``); ``$float``/``$bytes``/``$integer`` objects as in wire JSON.
-
-    Raises:
-        ValueError: a malformed ``$``-object payload.
-    """
-    if isinstance(obj, bool) or obj is None or isinstance(obj, str | float):
-        return obj
-    if isinstance(obj, int):
-        return ConvexInt64(obj)
-    if isinstance(obj, list):
-        return [decode_export_json(item) for item in obj]
-    if isinstance(obj, dict):
-        found, value = _special(obj)
-        if found:
-            return value
-        return {key: decode_export_json(item) for key, item in obj.items()}
     raise ValueError(f"not a JSON value: {obj!r}")
 
 

@@ -36,6 +36,7 @@ from ..deadline import Deadline
 from ..errors import CallTimeout, ContractError
 from ..window import Window
 from .base import Document, TableReport
+from .callers import one_line
 from .export_json import (
     ExportJSONError,
     WindowScan,
@@ -54,10 +55,6 @@ DEFAULT_PAGE_SIZE = 1000
 CHUNK_SIZE = 4 << 20
 _TABLES_MEMBER = "_tables/documents.jsonl"
 _TABLE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
-
-
-def _one_line(text: object) -> str:
-    return " ".join(str(text).split())
 
 
 def _is_number(value: object) -> bool:
@@ -126,7 +123,7 @@ class ExportSource:
         return self
 
     def _error(self, message: str, member: str | None = None) -> ContractError:
-        return ContractError(_one_line(f"{self.description}: {message}"), function=member)
+        return ContractError(one_line(f"{self.description}: {message}"), function=member)
 
     def _open(self) -> None:
         if self._opened:
@@ -220,7 +217,7 @@ class ExportSource:
         while True:
             if deadline.expired():
                 raise CallTimeout(
-                    _one_line(
+                    one_line(
                         f"{self.description}: deadline exceeded while reading {member} "
                         f"(line {self._line_number(member, offset)})"
                     ),
