@@ -12,6 +12,7 @@ from conftest import W24, check_output
 from convex_activity.collect import collect_activity
 from convex_activity.deadline import Deadline
 from convex_activity.errors import (
+    ArgumentRejected,
     CallTimeout,
     ContractError,
     FunctionFailed,
@@ -34,8 +35,8 @@ from fakes import FakeConvex, build_documents
      FunctionFailed),
     (Exception("Too many reads in a single function execution (limit: 4096)"), FunctionFailed),
     (Exception("Scanned too many documents"), FunctionFailed),
-    (Exception("ArgumentValidationError: Value does not match validator."), FunctionFailed),
-    (Exception("Validator error: Expected `bigint`, got `5`"), FunctionFailed),
+    (Exception("ArgumentValidationError: Value does not match validator."), ArgumentRejected),
+    (Exception("Validator error: Expected `bigint`, got `5`"), ArgumentRejected),
     (RuntimeError("something else"), FunctionFailed),
     (ConnectionError("refused"), SourceUnavailable),
     (OSError("network unreachable"), SourceUnavailable),
@@ -118,6 +119,33 @@ def test_legacy_get_treats_malformed_ids_as_not_found() -> None:
     assert [(w["code"], w["id"]) for w in data["warnings"]] == [
         ("reference_unresolved", "not-an-id")]
     assert data["complete"] is True
+
+
+def test_legacy_get_failing_for_another_reason_fails_the_table() -> None:
+    """Only a rejected id means "not found": a read limit in criminals:get is a failure."""
+    docs = build_documents({
+        "crimeReports": [
+            {"_id": "rep_1", "reportType": "existing_criminal", "criminalId": "crm_1",
+             "criminalName": "Denormalized"},
+            {"_id": "rep_2", "reportType": "existing_criminal", "criminalId": "not-an-id"}],
+        "criminals": [{"_id": "crm_1"}],
+    })
+
+    def read_limit(n: int, args: dict[str, Any]) -> None:
+        if args["id"] == "crm_1":
+            raise Exception("Uncaught Error: Too many bytes read in a single function execution")
+
+    fake = FakeConvex(docs, missing={"criminals:getMany"}, faults={"criminals:get": read_limit})
+    data = check_output(collect_activity(fake, W24))
+    assert data["complete"] is False
+    criminals = data["sources"]["criminals"]
+    assert (criminals["status"], criminals["function"]) == ("failed", "criminals:get")
+    assert criminals["error"] == (
+        "criminals:get failed: Uncaught Error: Too many bytes read in a single function execution")
+    assert fake.calls_to("criminals:get") == [{"id": "crm_1"}]  # fatal: not retried
+    assert data["criminals"] == []
+    assert [(i["id"], i["criminal_name"]) for i in data["incidents"]] == [
+        ("rep_1", "Denormalized"), ("rep_2", None)]
 
 
 class Scripted:

@@ -11,7 +11,8 @@ The hierarchy::
         │   └── CallTimeout                     one call, or the whole collection, ran out of time
         └── FatalSourceError                    the same call would fail the same way again
             ├── MissingFunction                 the deployment has no such function
-            ├── FunctionFailed                  the function ran and threw (read limit, validation…)
+            ├── FunctionFailed                  the function ran and threw (read limit, a bug…)
+            │   └── ArgumentRejected            its argument validator refused the arguments
             └── ContractError                   the reply breaks the function's promise
                                                 (bad page shape, repeated cursor, unreadable export)
 
@@ -25,6 +26,7 @@ from __future__ import annotations
 __all__ = [
     "CallTimeout",
     "ConfigError",
+    "ArgumentRejected",
     "ContractError",
     "ConvexActivityError",
     "FatalSourceError",
@@ -84,6 +86,14 @@ class MissingFunction(FatalSourceError):
 
 class FunctionFailed(FatalSourceError):
     """The function ran and threw: a read limit, an argument validation error, a bug."""
+
+
+class ArgumentRejected(FunctionFailed):
+    """The function's argument validator refused the arguments before it read anything.
+
+    Told apart from other failures because it proves the function exists (``check``) and, for
+    the original ``criminals:get({id: v.id("criminals")})``, means "not an id of this table".
+    """
 
 
 class ContractError(FatalSourceError):

@@ -13,6 +13,7 @@ import threading
 from typing import Any, Protocol, runtime_checkable
 
 from ..errors import (
+    ArgumentRejected,
     CallTimeout,
     FunctionFailed,
     MissingFunction,
@@ -27,6 +28,8 @@ logger = logging.getLogger(__name__)
 
 _MISSING = ("Could not find public function", "Could not find function")
 _UNAVAILABLE = ("channel closed", "Connection refused", "connection closed")
+# Convex says "ArgumentValidationError: …"; convex-test (the local server) "Validator error: …".
+_REJECTED = ("ArgumentValidationError", "Validator error")
 _MAX_MESSAGE = 400
 
 
@@ -71,8 +74,9 @@ def classify_error(exc: BaseException, function: str) -> SourceError:
     - ``TimeoutError`` → ``CallTimeout``;
     - "Could not find (public) function" → ``MissingFunction``;
     - ``ConnectionError``/``OSError``/"channel closed" → ``SourceUnavailable``;
-    - anything else the function threw (read limits such as "Too many documents read",
-      ``ArgumentValidationError``, "Validator error", a bug) → ``FunctionFailed``.
+    - ``ArgumentValidationError``/"Validator error" → ``ArgumentRejected``;
+    - anything else the function threw (read limits such as "Too many documents read", a bug)
+      → ``FunctionFailed``.
 
     Args:
         exc: what the client raised.
@@ -93,6 +97,9 @@ def classify_error(exc: BaseException, function: str) -> SourceError:
             f"{function}: deployment unreachable: {type(exc).__name__}: {message}",
             function=function,
         )
+    if any(marker in message for marker in _REJECTED):
+        return ArgumentRejected(f"{function} rejected its arguments: {message}",
+                                function=function)
     return FunctionFailed(f"{function} failed: {message}", function=function)
 
 

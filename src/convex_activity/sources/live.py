@@ -17,9 +17,9 @@ from typing import Any
 
 from ..deadline import Deadline
 from ..errors import (
+    ArgumentRejected,
     CallTimeout,
     ContractError,
-    FunctionFailed,
     MissingFunction,
     RetriableSourceError,
 )
@@ -201,10 +201,11 @@ class LiveSource:
                 raise MissingFunction(
                     f"neither {missing} nor {name} is deployed", function=missing
                 ) from exc
-            except FunctionFailed as exc:
+            except ArgumentRejected as exc:
                 # The original get validates v.id("criminals"): a malformed or other-table id
                 # throws instead of returning null. Treat it as not found (it is warned about).
-                logger.info("%s(%r) failed, treating as not found: %s", name, doc_id, exc)
+                # Any other failure (a read limit, a bug) fails the table like everywhere else.
+                logger.info("%s(%r) rejected the id, treating as not found: %s", name, doc_id, exc)
                 reply = None
             if reply is not None and not isinstance(reply, dict):
                 raise ContractError(f"{name} returned a non-document for {doc_id}", function=name)
