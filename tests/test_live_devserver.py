@@ -11,6 +11,7 @@ must be equal.
 from __future__ import annotations
 
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -148,6 +149,25 @@ def test_stalled_function_fails_within_the_deadline(dev: DevServer) -> None:
     assert tips["error"].startswith(f"tips:listSince on {dev.url} did not answer within ")
     assert result["sources"]["crimeReports"]["status"] == "ok"
     assert len(result["incidents"]) == 13
+
+
+def test_stalled_collection_ends_within_the_deadline_from_a_worker_thread(
+    dev: DevServer,
+) -> None:
+    """A web backend calls the library from a worker thread: the deadline still holds there."""
+    dev.set_faults(stall="tips:listSince")
+    outcome: list[tuple[dict[str, Any], float]] = []
+    thread = threading.Thread(target=lambda: outcome.append(live(dev.url, seconds=3.0)))
+    thread.start()
+    thread.join(3.0 + 2.0 + 5.0)
+    assert not thread.is_alive()
+    result, elapsed = outcome[0]
+    assert elapsed < 3.0 + 2.0
+    assert result["complete"] is False
+    assert result["sources"]["tips"]["status"] == "failed"
+    assert result["sources"]["tips"]["error"].startswith(
+        f"tips:listSince on {dev.url} did not answer within ")
+    assert (result["sources"]["crimeReports"]["status"], len(result["incidents"])) == ("ok", 13)
 
 
 def test_tips_functions_missing(dev: DevServer) -> None:

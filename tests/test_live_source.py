@@ -148,6 +148,38 @@ def test_legacy_get_failing_for_another_reason_fails_the_table() -> None:
         ("rep_1", "Denormalized"), ("rep_2", None)]
 
 
+def test_a_retry_that_times_out_names_the_first_failure_too() -> None:
+    """Refused, then hung on the retry: the line must not only blame a slow answer."""
+    docs = build_documents({"crimeReports": [{"_id": "rep_1"}]})
+    gate = threading.Event()
+
+    def refuse_then_hang(n: int, args: dict[str, Any]) -> None:
+        if n == 1:
+            raise ConnectionError("Connection refused")
+        gate.wait()
+
+    fake = FakeConvex(docs, faults={"crimeReports:listSince": refuse_then_hang})
+    source = LiveSource(ThreadCaller(fake), call_timeout=0.2, sleep=lambda _: None,
+                        retry_delays=(0.0,), description="live fake")
+    data = check_output(collect_activity(source, W24))
+    gate.set()
+    reports = data["sources"]["crimeReports"]
+    assert (reports["status"], reports["calls"]) == ("failed", 2)
+    assert reports["error"] == (
+        "crimeReports:listSince timed out after 0.2 s, after 1 retry; first try: deployment "
+        "unreachable: ConnectionError: Connection refused")
+
+
+def test_a_call_after_the_deadline_is_not_made_and_says_which() -> None:
+    fake = FakeConvex(build_documents({"crimeReports": [{"_id": "rep_1"}]}))
+    source = LiveSource(ThreadCaller(fake), description="live fake")
+    data = check_output(collect_activity(source, W24, deadline=Deadline(0.0)))
+    assert fake.calls == []
+    assert data["sources"]["tips"]["error"] == (
+        "tips:listSince was not called: collection deadline of 0 s exceeded (live fake)")
+    assert data["sources"]["tips"]["calls"] == 0
+
+
 class Scripted:
     """A client answering listSince with a fixed sequence of replies."""
 

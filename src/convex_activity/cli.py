@@ -45,9 +45,11 @@ logger = logging.getLogger(__name__)
 
 def _configure_logging(verbose: int) -> None:
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
-    logging.basicConfig(
-        level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    # Plain one-line warnings by default, like the tool's other messages; times and logger
+    # names only when asked for detail with -v.
+    fmt = "%(levelname)s: %(message)s" if verbose == 0 else (
+        "%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=level, stream=sys.stderr, format=fmt)
 
 
 @click.group(context_settings=CONTEXT_SETTINGS)

@@ -77,21 +77,35 @@ class LiveSource:
     ) -> Any:
         """One call, retried on retriable errors while the deadline allows."""
         attempt = 0
+        first: RetriableSourceError | None = None  # what went wrong before the retries
         while True:
-            budget = deadline.call_budget(self.call_timeout)
+            try:
+                budget = deadline.call_budget(self.call_timeout)
+            except CallTimeout as exc:
+                raise CallTimeout(f"{name} was not called: {exc} ({self.description})",
+                                  function=name) from None
             report.calls += 1
             try:
                 return self._caller.call(name, args, budget)
             except RetriableSourceError as exc:
+                if first is not None and type(exc) is not type(first):
+                    # A retry that timed out after a refused connection: say both, or the
+                    # line blames a slow answer for what was an unreachable deployment.
+                    cause = str(first).removeprefix(f"{name}: ").removeprefix(f"{name} ")
+                    retries = "1 retry" if attempt == 1 else f"{attempt} retries"
+                    exc = type(exc)(f"{exc}, after {retries}; first try: {cause}",
+                                    function=name)
+                first = first or exc
                 if attempt >= len(self._retry_delays):
-                    raise
+                    raise exc from None
                 delay = self._retry_delays[attempt]
                 if deadline.remaining() <= delay:
                     if isinstance(exc, CallTimeout):
-                        raise
+                        raise exc from None
                     raise type(exc)(f"{exc} (no time left to retry)", function=name) from exc
                 attempt += 1
-                logger.warning("%s: %s; retry %d in %.2f s", name, exc, attempt, delay)
+                # The error's text already starts with the function's name.
+                logger.warning("%s; retry %d in %.2f s", exc, attempt, delay)
                 self._sleep(delay)
 
     # -- window tables ----------------------------------------------------------------------
