@@ -115,17 +115,34 @@ def test_absent_deployment_exits_1_within_deadline(tmp_path: Path) -> None:
     assert proc.returncode == 1
     assert elapsed < 2 + 2 + 1
     assert read(out)["complete"] is False
-    assert any(ln.startswith("incomplete: crimeReports failed: crimeReports:listSince")
-               and url in ln for ln in proc.stderr.splitlines())
+    # The client either fails at once ("channel closed", then a retry that hangs) or hangs from
+    # the start: either way one line per table, naming the function and the deployment.
+    incomplete = [ln for ln in proc.stderr.splitlines() if ln.startswith("incomplete:")]
+    assert len(incomplete) == 2, proc.stderr
+    assert incomplete[0].startswith(
+        f"incomplete: crimeReports failed: crimeReports:listSince on {url} did not answer within ")
+    assert incomplete[1] == (
+        "incomplete: tips failed: tips:listSince was not called: collection deadline of 2 s "
+        f"exceeded (live {url})")
 
 
 def test_sigint_ends_a_stalled_collection(dev: DevServer, tmp_path: Path) -> None:
-    """E19 second run: SIGINT after 1 s ends the process within ~2 s, non-zero."""
+    """E19 second run: SIGINT after 1 s ends the process within ~2 s, non-zero.
+
+    The signal is sent only once the stalled ``tips:listSince`` call has reached the server (and
+    at least 1 s after the start), so it is the blocked call that the signal has to end.
+    """
     dev.set_faults(stall="tips:listSince")
     out = tmp_path / "activity.json"
+    started = time.monotonic()
     with subprocess.Popen(COLLECT + ["--out", str(out)], env=env_for(dev.url), cwd=tmp_path,
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
-        time.sleep(1.0)
+        while dev.stats()["functions"].get("tips:listSince", {}).get("calls", 0) == 0:
+            assert time.monotonic() - started < 20, "tips:listSince was never called"
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            time.sleep(0.05)
+        time.sleep(max(0.0, 1.0 - (time.monotonic() - started)) + 0.2)
+        assert proc.poll() is None  # still blocked in the stalled call
         sent = time.monotonic()
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=10)
@@ -134,6 +151,23 @@ def test_sigint_ends_a_stalled_collection(dev: DevServer, tmp_path: Path) -> Non
     assert proc.returncode != 0
     if out.exists():
         assert read(out)["complete"] is False
+
+
+def test_tips_functions_missing_exits_1(dev: DevServer, tmp_path: Path) -> None:
+    """The origin's bug (tips:list never deployed) ends incomplete, never as zero tips."""
+    dev.set_faults(missing=["tips:listSince", "tips:list"])
+    out = tmp_path / "activity.json"
+    proc, _ = run(COLLECT + ["--out", str(out)], env_for(dev.url), tmp_path)
+    assert proc.returncode == 1
+    result = read(out)
+    assert result["complete"] is False
+    assert result["sources"]["tips"] == {
+        "status": "missing_function", "count": 0, "function": "tips:listSince", "pages": 0,
+        "calls": 2, "error": "neither tips:listSince nor tips:list is deployed"}
+    assert result["sources"]["crimeReports"]["status"] == "ok"
+    assert len(result["incidents"]) == 13
+    assert proc.stderr.splitlines()[-1] == (
+        "incomplete: tips missing_function: neither tips:listSince nor tips:list is deployed")
 
 
 @pytest.mark.parametrize(
