@@ -1,6 +1,7 @@
 """The benchmark's data generator: deterministic, exact counts, the project's export encoding.
 
-No timing here; performance numbers live in ``bench/`` and ``docs/benchmarks.md``.
+No timing here; performance numbers live in ``bench/`` and ``docs/benchmarks.md``. The last
+test runs ``bench/run.py`` once at a tiny size to hold its output contract.
 """
 
 from __future__ import annotations
@@ -8,12 +9,16 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import subprocess
 import sys
 import zipfile
 from pathlib import Path
 from types import ModuleType
 
+import pytest
+
 from convex_activity.sources.export_json import export_members
+from live_support import node_ready
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 
@@ -77,3 +82,30 @@ def test_lines_match_the_project_export_writer(tmp_path: Path) -> None:
     for table in ("crimeReports", "tips", "criminals", "persons", "locations"):
         written = (tmp_path / "e" / table / "documents.jsonl").read_bytes()
         assert written == expected[f"{table}/documents.jsonl"]
+
+
+@pytest.mark.live
+@pytest.mark.skipif(node_ready() is not None, reason=node_ready() or "")
+def test_run_prints_its_headline_as_the_last_line(tmp_path: Path) -> None:
+    """The benchmark's contract with CI and the docs: the last stdout line is the headline JSON,
+    computed from the runs it made (no timing is asserted here, only what the run recorded)."""
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "run.py"), "--sizes", "300", "--repeat", "1",
+         "--skip-export", "--latency-ms", "0", "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    line = json.loads(proc.stdout.splitlines()[-1])
+    summary = json.loads((tmp_path / "results.json").read_text())
+    assert summary["headline"] == line
+    (size,) = summary["sizes"]
+    indexed, original = size["indexed"], size["original"]
+    assert line["speedup"] == round(original["wall_s"] / indexed["wall_s"], 2)
+    assert {k: v for k, v in line.items() if k not in ("speedup", "elapsed_s")} == {
+        "speedup_at_reports": 300, "transfer_ratio": 1.0, "calls_within_target": True,
+        "same_incidents": True, "original_failed_at": [], "indexed_completed_at": [300],
+        "latency_ms": 0}
+    # 10 reports + 1 tip in the window, referencing 5 criminals, 1 person, 1 location.
+    assert (indexed["server"]["calls"], indexed["server"]["documents"]) == (5, 18)
+    # The seed's pattern: both whole tables (300 + 30 documents) and one get per criminal (5).
+    assert (original["server"]["calls"], original["server"]["documents"]) == (7, 335)
