@@ -267,3 +267,20 @@ def test_retries_stop_when_the_deadline_cannot_cover_the_pause() -> None:
 
 def _pages_with_deadline(source: LiveSource, seconds: float) -> None:
     list(source.list_window("tips", W24, TableReport(), Deadline(seconds)))
+
+
+def test_a_bare_official_client_is_warned_about(caplog: pytest.LogCaptureFixture) -> None:
+    """Its calls hold the GIL, so ThreadCaller's budget cannot end them: say so."""
+    fake = FakeConvex(build_documents({"crimeReports": [{"_id": "rep_1"}]}))
+    official = type("ConvexClient", (), {"__module__": "convex",
+                                         "query": lambda self, n, a: fake.query(n, a)})()
+    with caplog.at_level("WARNING", logger="convex_activity.collect"):
+        data = check_output(collect_activity(official, W24))
+    assert [i["id"] for i in data["incidents"]] == ["rep_1"]
+    assert caplog.messages == [
+        "collect_activity got a ConvexClient: its calls cannot be timed out in this process; "
+        "use open_live_source(settings) (a worker process) for working deadlines"]
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="convex_activity.collect"):
+        collect_activity(fake, W24)
+    assert caplog.messages == []

@@ -75,6 +75,13 @@ def _as_source(source: Any, settings: Settings | None) -> tuple[Source, bool]:
     if isinstance(source, Source):
         return source, False
     if callable(getattr(source, "query", None)):
+        if type(source).__module__.split(".")[0] == "convex":
+            # The official client blocks while holding the GIL: a thread cannot time it out.
+            logger.warning(
+                "collect_activity got a %s: its calls cannot be timed out in this process; "
+                "use open_live_source(settings) (a worker process) for working deadlines",
+                type(source).__name__,
+            )
         live = LiveSource(
             ThreadCaller(source),
             page_size=settings.page_size if settings else 500,
@@ -209,7 +216,9 @@ def collect_activity(
 
     Args:
         source: a :class:`Source`, or any client with ``.query(name, args)`` (wrapped in
-            ``LiveSource(ThreadCaller(client))`` and closed afterwards).
+            ``LiveSource(ThreadCaller(client))`` and closed afterwards). A thread cannot time
+            out the official ``ConvexClient`` (it holds the GIL while it waits), so one passed
+            here is warned about: use :func:`open_live_source` for working deadlines.
         window: the half-open window ``[since, until)``.
         settings: page size, per-call timeout and collection deadline; defaults otherwise
             (the environment is not read).
@@ -318,15 +327,7 @@ def collect_24h_activity(
     moment = now() if callable(now) else now
     end = require_aware(moment, "now") if moment is not None else _utcnow()
     window = Window.last_hours(24, end)
-    if client is not None:
-        source: Source = LiveSource(
-            ThreadCaller(client),
-            page_size=settings.page_size,
-            call_timeout=settings.call_timeout,
-            description=f"live client {type(client).__name__}",
-        )
-    else:
-        source = open_live_source(settings)
+    source = _as_source(client, settings)[0] if client is not None else open_live_source(settings)
     try:
         result = collect_activity(source, window, settings=settings)
     finally:
