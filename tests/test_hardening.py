@@ -19,7 +19,7 @@ from convex_activity.cli import main
 from convex_activity.collect import collect_activity
 from convex_activity.deadline import Deadline
 from convex_activity.errors import ConfigError, WindowError
-from convex_activity.redact import redact, register_secret
+from convex_activity.redact import redact, register_secret, safe_url
 from convex_activity.settings import Settings
 from convex_activity.sources.export import ExportSource
 from convex_activity.sources.export_json import RawLine, encode_value
@@ -220,7 +220,7 @@ def test_out_into_a_missing_folder_exits_2(tmp_path: Path, command: str) -> None
 # -- deployment URLs the client cannot use ---------------------------------------------------
 @pytest.mark.parametrize(("url", "message"), [
     ("https://a.convex.cloud:99999",
-     "CONVEX_DEPLOYMENT_URL is not a valid URL (Port out of range 0-65535)"),
+     "CONVEX_DEPLOYMENT_URL is not a valid URL (its port is not a number from 0 to 65535)"),
     ("https://exa mple.com",
      "CONVEX_DEPLOYMENT_URL is not a valid URL (host 'exa mple.com' has a character a host "
      "name cannot have)"),
@@ -228,13 +228,25 @@ def test_out_into_a_missing_folder_exits_2(tmp_path: Path, command: str) -> None
      "CONVEX_DEPLOYMENT_URL is not a valid URL (host 'x\\xa0y.convex.cloud' has a character a "
      "host name cannot have)"),
     ("https://x.convex.cloud:abc",
-     "CONVEX_DEPLOYMENT_URL is not a valid URL (Port could not be cast to integer value as "
-     "'abc')"),
+     "CONVEX_DEPLOYMENT_URL is not a valid URL (its port is not a number from 0 to 65535)"),
+    # A key pasted after the URL: the port text is never echoed.
+    ("https://happy-otter-123.convex.cloud:prod:happy-otter-123|eyJ2MjpzZWNyZXR0b2tlbg==",
+     "CONVEX_DEPLOYMENT_URL is not a valid URL (its port is not a number from 0 to 65535)"),
 ])
 def test_unusable_urls_are_config_errors(url: str, message: str) -> None:
     with pytest.raises(ConfigError) as info:
         Settings(deployment_url=url).require_url()
     assert str(info.value) == message
+
+
+def test_a_key_pasted_into_the_url_path_is_never_printed(tmp_path: Path) -> None:
+    url = "https://127.0.0.1:1/prod:abc|secretvalue123"
+    env = {"CONVEX_DEPLOYMENT_URL": url, "CONVEX_DEPLOY_KEY": "prod:abc|secretvalue123"}
+    result = CliRunner().invoke(main, ["check", "--timeout", "1"], env=env)
+    assert result.stdout.splitlines()[0] == "deployment: https://127.0.0.1:1/***"
+    assert "secretvalue123" not in result.stdout + result.stderr
+    assert safe_url("https://x.convex.cloud/prod:abc|secretvalue123") == (
+        "https://x.convex.cloud/***")
 
 
 class ClientRejectsURL:

@@ -77,7 +77,11 @@ def redact(text: str, secrets: Iterable[str | SecretStr | None] = ()) -> str:
 
 
 def safe_url(url: str) -> str:
-    """The URL without user info, query or fragment (``https://x.convex.cloud/path``)."""
+    """The URL without user info, query or fragment (``https://x.convex.cloud/path``), redacted.
+
+    Redacted too, because a key pasted into the path would otherwise be printed wherever the
+    deployment is named.
+    """
     try:
         parts = urlsplit(url)
         host = parts.hostname or ""
@@ -87,4 +91,4 @@ def safe_url(url: str) -> str:
     if ":" in host:  # IPv6 literal
         host = f"[{host}]"
     netloc = f"{host}:{port}" if port is not None else host
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+    return redact(urlunsplit((parts.scheme, netloc, parts.path, "", "")))

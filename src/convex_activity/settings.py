@@ -110,8 +110,10 @@ class Settings(BaseSettings):
             raise ConfigError(f"{URL_VARIABLE} is not a valid URL: {safe_url(url)}") from exc
         try:
             _ = parts.port  # parsed lazily; the client would refuse it at the first call
-        except ValueError as exc:
-            raise ConfigError(f"{URL_VARIABLE} is not a valid URL ({exc})") from None
+        except ValueError:
+            # Not echoed: what follows the host's ":" may be a pasted deploy key.
+            raise ConfigError(f"{URL_VARIABLE} is not a valid URL (its port is not a number "
+                              "from 0 to 65535)") from None
         if host and not _HOST.fullmatch(host):
             raise ConfigError(f"{URL_VARIABLE} is not a valid URL (host {redact(host)!r} has a "
                               "character a host name cannot have)")
