@@ -251,3 +251,23 @@ def quiet_day(window: Window, n: int, neighborhood: str = "Cluster 9") -> dict[s
             for i in range(n)
         ],
     )
+
+
+def tip(tid: str, at: int, person_id: str | None = None) -> dict[str, Any]:
+    """One tip record, with no person or location unless given."""
+    return {
+        "id": tid,
+        "details": f"Tip {tid}",
+        "timestamp": at,
+        "timestamp_iso": ms_to_iso(at),
+        "time_of_sighting": None,
+        "person_id": person_id,
+        "person_name": None,
+        "location_id": None,
+        "coordinates": None,
+    }
+
+
+def tips_day(window: Window, n: int) -> dict[str, Any]:
+    """A window with ``n`` tips and no incident."""
+    return result(window, tips=[tip(f"tip_{window.since}_{i}", window.since + i) for i in range(n)])

@@ -76,6 +76,9 @@ def test_json_golden_and_exact_headline_numbers() -> None:
         -5,
         100.9,
     )
+    tips = next(r for r in data["trend"] if r["metric"] == "tips")
+    # 5 tips against 6 tips over 7 days (0.857 a day, shown 0.9): +483%, not 5 / 0.9 = +456%.
+    assert (tips["current"], tips["trailing_avg"], tips["vs_avg_pct"]) == (5, 0.9, 483)
     assert data["coverage"]["line"] == (
         "Complete: every source answered. Collected at 2019-09-15T04:05:00.000Z."
     )

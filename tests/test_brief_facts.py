@@ -8,10 +8,12 @@ from typing import Any
 
 import pytest
 
-from brief_data import DAY, HOUR, TIPSTER, busy_day, incident, quiet_day, result
+from brief_data import DAY, HOUR, TIPSTER, busy_day, incident, quiet_day, result, tips_day
 from convex_activity.brief.collect import collect_brief_inputs
 from convex_activity.brief.facts import build_facts, summarize_text
 from convex_activity.brief.history import WindowRun
+from convex_activity.brief.json import render_json
+from convex_activity.brief.wording import avg_text
 from convex_activity.errors import CallTimeout
 from convex_activity.window import Window
 
@@ -119,6 +121,21 @@ def test_trend_skips_failed_and_incomplete_windows_instead_of_counting_zero(
     ]
     assert facts["history"][2]["error"] == "crimeReports:listSince timed out"
     assert facts["history"][4]["error"] == "tips failed"
+
+
+def test_vs_average_percentage_uses_the_exact_average_not_the_rounded_one() -> None:
+    # Tips over 7 earlier days 1,0,1,1,1,1,1: average 6/7 = 0.857, shown 0.9. Five tips are
+    # +483% of 0.857 (+456% would be 5 / 0.9).
+    runs = [
+        WindowRun(DAY.shifted(-k), tips_day(DAY.shifted(-k), n))
+        for k, n in enumerate([1, 0, 1, 1, 1, 1, 1], start=1)
+    ]
+    f = build_facts(tips_day(DAY, 5), runs, TZ)
+    row = trend_row(f, "tips")
+    assert (row["current"], row["trailing_avg"], row["vs_avg_pct"]) == (5, 0.9, 483)
+    assert avg_text(row) == "0.9 (+483%)"
+    tips = next(r for r in json.loads(render_json(f))["trend"] if r["metric"] == "tips")
+    assert (tips["trailing_avg"], tips["vs_avg_pct"]) == (0.9, 483)
 
 
 def test_failed_previous_window_gives_no_change() -> None:

@@ -338,7 +338,8 @@ def _trend(current: Mapping[str, Any], history: Sequence[WindowRun]) -> list[dic
             if prev is not None and prev.usable and prev.result is not None
             else None
         )
-        avg = round(sum(c[key] for c in usable) / len(usable), 1) if usable else None
+        # The percentage comes from the exact average; only the shown average is rounded.
+        avg = sum(c[key] for c in usable) / len(usable) if usable else None
         rows.append(
             {
                 "metric": key,
@@ -347,10 +348,8 @@ def _trend(current: Mapping[str, Any], history: Sequence[WindowRun]) -> list[dic
                 "previous": previous,
                 "previous_status": prev.status if prev is not None else None,
                 "change": now[key] - previous if previous is not None else None,
-                "trailing_avg": avg,
-                "vs_avg_pct": (
-                    round(100 * (now[key] - avg) / avg) if avg not in (None, 0) else None
-                ),
+                "trailing_avg": round(avg, 1) if avg is not None else None,
+                "vs_avg_pct": round(100 * (now[key] - avg) / avg) if avg else None,
             }
         )
     return rows

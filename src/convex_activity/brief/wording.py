@@ -41,12 +41,17 @@ def change_text(row: Mapping[str, Any]) -> str:
 
 
 def avg_text(row: Mapping[str, Any]) -> str:
-    """``99.3 (+4%)`` or ``n/a``."""
+    """``99.3 (+4%)`` or ``n/a``.
+
+    The percentage was computed from the exact average; the average is shown to one decimal
+    (``<0.1`` when it is above zero but rounds to 0.0, so a percentage never sits beside 0.0).
+    """
     avg = row.get("trailing_avg")
     if avg is None:
         return "n/a (no complete earlier window)"
     pct = row.get("vs_avg_pct")
-    return f"{avg:.1f}" + (f" ({pct:+d}%)" if pct is not None else "")
+    shown = "<0.1" if pct is not None and avg == 0 else f"{avg:.1f}"
+    return shown + (f" ({pct:+d}%)" if pct is not None else "")
 
 
 def window_lines(window: Mapping[str, Any]) -> tuple[str, str]:
