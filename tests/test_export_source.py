@@ -553,6 +553,46 @@ def test_scan_falls_back_for_the_chunk(
     assert scanned == "0 of 1 chunks decided by the chunk scan"
 
 
+@pytest.mark.parametrize(
+    ("bad", "detail"),
+    [
+        (RawLine("this is not json"), "line 3: not valid JSON (Expecting value at column 1)"),
+        (RawLine("[1,2,3]"), "line 3: a document must be a JSON object, got list"),
+        (RawLine("42"), "line 3: a document must be a JSON object, got int"),
+    ],
+)
+def test_scan_never_skips_a_line_that_is_not_an_object(
+    tmp_path: Path, bad: RawLine, detail: str
+) -> None:
+    """Every other line of the chunk is dated, so only the line count can give it away."""
+    lines = [_line("a", "1772900000000.0"), _line("b", "1772800000000.0"), bad,
+             _line("c", "1772900000001.0")]
+    path = write_export(tmp_path / "e", {"crimeReports": lines}, as_zip=False)
+    with pytest.raises(ContractError) as info:
+        collect(ExportSource(path), "crimeReports", WB)
+    assert str(info.value) == f"export {path}: crimeReports/documents.jsonl {detail}"
+
+
+@pytest.mark.parametrize(
+    ("cut", "detail"),
+    [
+        # Cut inside the createdAt number, and after it (the line is outside the window).
+        (',"createdAt":15684', "not valid JSON (Expecting ',' delimiter at column 86)"),
+        (',"createdAt":1772800000000.0,"x":"pa',
+         "not valid JSON (Unterminated string starting at column 101)"),
+    ],
+)
+def test_scan_never_skips_a_member_cut_short(tmp_path: Path, cut: str, detail: str) -> None:
+    lines = [_line("a", "1772900000000.0"),
+             RawLine('{"_creationTime":1000.5,"_id":"cut","description":"lost at the end"' + cut)]
+    path = write_export(tmp_path / "e", {"crimeReports": lines}, as_zip=False)
+    member = path / "crimeReports" / "documents.jsonl"
+    member.write_bytes(member.read_bytes().rstrip(b"\n"))  # a cut file has no final newline
+    with pytest.raises(ContractError) as info:
+        collect(ExportSource(path), "crimeReports", WB)
+    assert str(info.value) == f"export {path}: crimeReports/documents.jsonl line 2: {detail}"
+
+
 def test_scan_matches_the_line_path_on_random_lines(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -98,7 +98,9 @@ def decode_line(line: bytes) -> dict[str, Any]:
     try:
         value = json.loads(line, object_hook=hook, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
-        raise ExportJSONError(f"not valid JSON ({exc.msg} at column {exc.colno})") from None
+        # Some messages already end in "at" ("Unterminated string starting at").
+        where = "column" if exc.msg.endswith(" at") else "at column"
+        raise ExportJSONError(f"not valid JSON ({exc.msg} {where} {exc.colno})") from None
     except UnicodeDecodeError:
         raise ExportJSONError("not valid UTF-8") from None
     except RecursionError:
@@ -191,6 +193,7 @@ def top_level_string(line: bytes, key: bytes) -> tuple[bool, str | None]:
 
 # -- chunk-level window scan ---------------------------------------------------------------------
 _CREATED_KEY = b'"createdAt":'
+_NEWLINE, _CLOSE_BRACE, _BLANKS = ord("\n"), ord("}"), b" \t\r\n"
 # Most prefixes per run of equal-length numbers: small enough for one cheap regex alternation.
 _PREFIX_LIMIT = 20
 
@@ -249,6 +252,11 @@ class WindowScan:
        ``_creationTime``, and a line's own ``createdAt`` is among the matches.
     2. Every ``createdAt`` value not matched as a candidate is written with only ``-``, digits
        and ``.`` (no exponent, blank, string or object), checked at the same match.
+    3. As many lines as ``{`` bytes, so (with 1.) one dated object per line: a line that is no
+       object at all (hand-edited, ``[1,2]``, ``42``, text, a blank line) is never skipped
+       unread; it sends the chunk to the per-line path, which reports it.
+    4. The chunk's last line ends with ``}``: an export cut short ends mid-document, and that
+       line (the member's last) goes to the per-line path too.
 
     Under these, a value in the window is a plain number ``>= since >= 1`` whose text is its
     integer part's digits (no sign, no leading zero, no exponent), optionally followed by a
@@ -284,7 +292,18 @@ class WindowScan:
             end: only ``chunk[:end]`` is scanned (default: all of it).
         """
         stop = len(chunk) if end is None else end
-        if not self.usable or chunk.count(b"{", 0, stop) != chunk.count(_CREATED_KEY, 0, stop):
+        if not self.usable or stop == 0:
+            return None
+        braces = chunk.count(b"{", 0, stop)
+        if braces != chunk.count(_CREATED_KEY, 0, stop):
+            return None
+        lines = chunk.count(b"\n", 0, stop) + (chunk[stop - 1] != _NEWLINE)
+        if lines != braces:
+            return None
+        last = stop - 1
+        while last > 0 and chunk[last] in _BLANKS:
+            last -= 1
+        if chunk[last] != _CLOSE_BRACE:
             return None
         starts: list[int] = []
         last = -1
