@@ -89,7 +89,7 @@ def test_markdown_has_every_section_and_escapes_document_text(facts: dict[str, A
         "## Data Quality",
     ]
     assert "<script>" not in md
-    assert "| Incidents | 6 | +5 | 4.2 (+43%) |" in md  # (1+2+4+5+6+7) / 6
+    assert "| Incidents | 6 | +5 | 4.2 (+44%) |" in md  # 25 / 6 = 4.17 (+44%; 4.2 would be +43%)
     assert "| Wed 11 Sep | failed: crimeReports:listSince timed out | — | — |" in md
     # Every table row has the same number of unescaped pipes as its header.
     for block in re.split(r"\n\n", md):
