@@ -250,10 +250,13 @@ def test_export_that_is_not_an_export_is_a_usage_error(tmp_path: Path, command: 
     folder = tmp_path / "notes"
     folder.mkdir()
     (folder / "readme.txt").write_text("hello", encoding="utf-8")
+    other_app = write_export(tmp_path / "chat.zip", {"messages": [], "users": []})
     for path, reason in [
         (csv, "not a readable ZIP file (File is not a zip file)"),
         (folder, "not a Convex snapshot export (no _tables/documents.jsonl or "
                  "<table>/documents.jsonl)"),
+        (other_app, "has no crimeReports or tips table: not an export of the "
+                    "crime-reporting app"),
     ]:
         result = invoke([command, "--export", str(path), "--day", "2019-09-14"])
         assert result.exit_code == 2

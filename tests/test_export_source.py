@@ -27,7 +27,7 @@ from convex_activity.sources.export_json import (
     top_level_string,
 )
 from convex_activity.window import Window
-from exportkit import RawLine, write_export
+from exportkit import RawLine, export_members, write_export
 
 W = Window(since=1_000_000, until=2_000_000)
 
@@ -212,7 +212,63 @@ def test_missing_table_is_empty_and_logged(
         got = source.get_many("persons", ["p1"], TableReport(), Deadline(None))
     assert docs == [] and got == [None]
     assert report.function == "tips/documents.jsonl" and report.pages == 1
-    assert "has no tips/documents.jsonl" in caplog.text
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+        ("WARNING", f"export {tmp_path / 'e.zip'} has no tips table: read as empty"),
+        ("WARNING", f"export {tmp_path / 'e.zip'} has no persons table: read as empty"),
+    ]
+
+
+@pytest.mark.parametrize("as_zip", [True, False])
+def test_listed_table_whose_member_is_missing_is_damage_not_empty(
+    tmp_path: Path, as_zip: bool
+) -> None:
+    # _tables/documents.jsonl lists tips, but tips/documents.jsonl was lost (a partial copy):
+    # reading it as an empty table would be a quiet day that never happened.
+    members = [
+        (name, body)
+        for name, body in export_members({"crimeReports": WINDOW_DOCS, "tips": WINDOW_DOCS})
+        if name != "tips/documents.jsonl"
+    ]
+    path = tmp_path / ("e.zip" if as_zip else "e")
+    if as_zip:
+        with zipfile.ZipFile(path, "w") as archive:
+            for name, body in members:
+                archive.writestr(name, body)
+    else:
+        for name, body in members:
+            (path / name).parent.mkdir(parents=True, exist_ok=True)
+            (path / name).write_bytes(body)
+    source = ExportSource(path).open()
+    assert len(collect(source, "crimeReports")[0]) == 6
+    with pytest.raises(ContractError) as info:
+        collect(source, "tips")
+    assert str(info.value) == (
+        f"export {path}: tips/documents.jsonl is missing, but _tables/documents.jsonl lists tips"
+    )
+    assert info.value.function == "tips/documents.jsonl"
+
+
+def test_export_without_window_tables_is_refused_on_open(tmp_path: Path) -> None:
+    path = write_export(tmp_path / "other-app.zip", {"messages": WINDOW_DOCS, "criminals": []})
+    with pytest.raises(ContractError) as info:
+        ExportSource(path).open()
+    assert str(info.value) == (
+        f"export {path}: has no crimeReports or tips table: not an export of the "
+        "crime-reporting app"
+    )
+    # Either table alone is enough.
+    ExportSource(write_export(tmp_path / "tips-only.zip", {"tips": []})).open().close()
+
+
+def test_dangling_link_for_a_member_is_an_error(tmp_path: Path) -> None:
+    path = write_export(tmp_path / "e", {"crimeReports": WINDOW_DOCS}, as_zip=False)
+    (path / "tips").mkdir()
+    (path / "tips" / "documents.jsonl").symlink_to(tmp_path / "gone.jsonl")
+    with pytest.raises(ContractError) as info:
+        collect(ExportSource(path), "tips")
+    assert str(info.value) == (
+        f"export {path}: tips/documents.jsonl: cannot be opened (not a regular file)"
+    )
 
 
 def test_components_ignored_with_debug_log(

@@ -35,7 +35,7 @@ from typing import IO
 from ..deadline import Deadline
 from ..errors import CallTimeout, ContractError
 from ..window import Window
-from .base import Document, TableReport
+from .base import WINDOW_TABLES, Document, TableReport
 from .callers import one_line
 from .export_json import (
     ExportJSONError,
@@ -111,15 +111,24 @@ class ExportSource:
         self._zip: zipfile.ZipFile | None = None
         self._root = ""  # member prefix (ZIP) or sub-folder holding the export's tables
         self._opened = False
+        self._listed: set[str] | None = None  # tables named in _tables/documents.jsonl
 
     # -- opening -------------------------------------------------------------------------------
     def open(self) -> ExportSource:
         """Open the export now and check it is one; the CLI does this to refuse a wrong path early.
 
         Raises:
-            ContractError: the path is missing, not a ZIP or folder, or holds no export.
+            ContractError: the path is missing, not a ZIP or folder, holds no export, or its
+                export has neither a ``crimeReports`` nor a ``tips`` table (another app's data
+                would otherwise read as a quiet day).
         """
         self._open()
+        if not any(self._has_table(t) for t in WINDOW_TABLES):
+            self.close()
+            raise self._error(
+                f"has no {' or '.join(WINDOW_TABLES)} table: not an export of the "
+                "crime-reporting app"
+            )
         return self
 
     def _error(self, message: str, member: str | None = None) -> ContractError:
@@ -158,6 +167,50 @@ class ExportSource:
         else:
             raise self._error("does not exist")
         self._opened = True
+        self._listed = self._listed_tables()
+
+    def _listed_tables(self) -> set[str] | None:
+        """Table names in ``_tables/documents.jsonl`` (None when the export has no listing)."""
+        stream = self._open_member(_TABLES_MEMBER)
+        if stream is None:
+            return None
+        names: set[str] = set()
+        with stream:
+            for offset, buf, filled in self._blocks(stream, _TABLES_MEMBER, Deadline(None)):
+                start = offset
+                for raw in bytes(buf[:filled]).split(b"\n"):
+                    line_start, start = start, start + len(raw) + 1
+                    if raw.strip():
+                        name = self._decode(raw.strip(), _TABLES_MEMBER, line_start).get("name")
+                        if isinstance(name, str):
+                            names.add(name)
+        return names
+
+    def _has_table(self, table: str) -> bool:
+        if self._listed is not None and table in self._listed:
+            return True
+        name = self._root + f"{table}/documents.jsonl"
+        if self._zip is not None:
+            try:
+                self._zip.getinfo(name)
+            except KeyError:
+                return False
+            return True
+        return (self.path / name).exists()
+
+    def _table_member(self, table: str, member: str) -> IO[bytes] | None:
+        """Open a table's member; None for a table the export does not have at all.
+
+        Raises:
+            ContractError: the table is listed in ``_tables/documents.jsonl`` but its member is
+                missing (a damaged or partly copied export is not an empty table).
+        """
+        stream = self._open_member(member)
+        if stream is None and self._listed is not None and table in self._listed:
+            raise self._error(f"{member} is missing, but {_TABLES_MEMBER} lists {table}", member)
+        if stream is None:
+            logger.warning("%s has no %s table: read as empty", self.description, table)
+        return stream
 
     def _single_root(self, roots: list[str], top_tables: list[str]) -> str:
         """Where the export's tables are, when ``_tables/`` is not at the top.
@@ -195,10 +248,13 @@ class ExportSource:
                     return None
                 return self._zip.open(info)
             file = self.path / name
-            if not file.is_file():
+            if not file.exists() and not file.is_symlink():
                 return None
+            if not file.is_file():  # a dangling link or a folder is damage, not an empty table
+                raise self._error(f"{member}: cannot be opened (not a regular file)", member)
             return file.open("rb")
-        except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as exc:
+        except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError,
+                RuntimeError) as exc:  # RuntimeError: an encrypted member
             raise self._error(f"{member}: cannot be opened ({exc})", member) from None
 
     def _blocks(
@@ -290,7 +346,8 @@ class ExportSource:
         """Yield pages of the documents of ``table`` that ``listSince`` would return for ``window``.
 
         Pages hold up to ``page_size`` documents in file order; at least one page (maybe empty)
-        is yielded. A table absent from the export is empty.
+        is yielded. A table absent from the export (and from its ``_tables`` listing) is empty,
+        with a warning logged.
 
         Raises:
             ContractError: the export or the member is unreadable, or a line is not export JSON.
@@ -299,9 +356,8 @@ class ExportSource:
         member = self._check_table(table)
         report.function = member
         report.calls += 1
-        stream = self._open_member(member)
+        stream = self._table_member(table, member)
         if stream is None:
-            logger.info("%s has no %s: table %s is empty", self.description, member, table)
             report.pages += 1
             yield []
             return
@@ -379,10 +435,8 @@ class ExportSource:
         report.calls += 1
         wanted = {i for i in ids if isinstance(i, str)}
         found: dict[str, Document] = {}
-        stream = self._open_member(member)
-        if stream is None:
-            logger.info("%s has no %s: table %s is empty", self.description, member, table)
-        else:
+        stream = self._table_member(table, member)
+        if stream is not None:
             with stream:
                 for offset, buf, filled in self._blocks(stream, member, deadline):
                     start = offset
