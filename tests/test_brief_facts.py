@@ -13,7 +13,7 @@ from convex_activity.brief.collect import collect_brief_inputs
 from convex_activity.brief.facts import build_facts, summarize_text
 from convex_activity.brief.history import WindowRun
 from convex_activity.brief.json import render_json
-from convex_activity.brief.wording import avg_text
+from convex_activity.brief.wording import avg_text, history_text
 from convex_activity.errors import CallTimeout
 from convex_activity.window import Window
 
@@ -474,3 +474,77 @@ def test_time_of_sighting_is_shown_in_the_display_zone_when_it_is_an_instant(
     current["tips"][0]["time_of_sighting"] = given
     tip = build_facts(current, [], TZ)["tips"]["items"][0]
     assert (tip["filed_local"], tip["seen_local"]) == ("14 Sep 01:00", shown)
+
+
+def _hotspot_rule(facts: dict[str, Any]) -> dict[str, Any]:
+    return next(r for r in facts["rules"] if r["rule"] == "hotspot_above_trailing")
+
+
+@pytest.mark.parametrize(
+    ("runs", "text", "note", "fired", "line"),
+    [
+        (
+            [],
+            "Place with at least 3 incidents and at least 2x its trailing average (no earlier "
+            "window was collected, so it cannot fire).",
+            "no earlier window was collected",
+            0,
+            "No earlier window was collected: there is no trend or trailing average.",
+        ),
+        (
+            history([0]),
+            "Place with at least 3 incidents and at least 2x its average over the 1 trailing "
+            "window.",
+            None,
+            1,
+            "Trailing average over 1 of 1 earlier window.",
+        ),
+        (
+            history([0], failed=1),
+            "Place with at least 3 incidents and at least 2x its average over the 1 trailing "
+            "window.",
+            "the one earlier window is not complete",
+            0,
+            "Trailing average over 0 of 1 earlier window; not counted: Fri 13 Sep (failed).",
+        ),
+        (
+            history([5, 5, 5], failed=1, incomplete=2),
+            "Place with at least 3 incidents and at least 2x its average over the 3 trailing "
+            "windows.",
+            None,
+            1,
+            "Trailing average over 1 of 3 earlier windows; not counted: Fri 13 Sep (failed), "
+            "Thu 12 Sep (incomplete).",
+        ),
+        (
+            history([5, 5], failed=1, incomplete=2),
+            "Place with at least 3 incidents and at least 2x its average over the 2 trailing "
+            "windows.",
+            "none of the 2 earlier windows is complete",
+            0,
+            "Trailing average over 0 of 2 earlier windows; not counted: Fri 13 Sep (failed), "
+            "Thu 12 Sep (incomplete).",
+        ),
+    ],
+)
+def test_hotspot_rule_text_says_how_many_windows_it_compares_with(
+    runs: list[WindowRun], text: str, note: str | None, fired: int, line: str
+) -> None:
+    # The rule text follows --trailing (it said "7-window" whatever was collected), and a rule
+    # that cannot fire says why instead of reading as "nothing unusual".
+    facts = build_facts(busy_day(), runs, TZ)
+    rule = _hotspot_rule(facts)
+    assert (rule["text"], rule["note"], rule["fired"]) == (text, note, fired)
+    assert history_text(facts) == line
+    assert facts["trailing"] == {
+        "windows": len(runs),
+        "complete": sum(1 for r in runs if r.usable),
+    }
+
+
+def test_more_than_seven_earlier_windows_are_all_averaged() -> None:
+    # --trailing 10: all ten complete windows count (the average was cut at seven before).
+    runs = history([1] * 7 + [12, 12, 12])
+    row = trend_row(build_facts(busy_day(), runs, TZ), "incidents")
+    assert row["trailing_avg"] == 4.3  # (7 * 1 + 3 * 12) / 10
+    assert len(build_facts(busy_day(), runs, TZ)["history"]) == 10

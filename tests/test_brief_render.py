@@ -115,6 +115,34 @@ def test_incomplete_brief_leads_with_the_gap() -> None:
     )
 
 
+@pytest.mark.parametrize("failed", [None, "crimeReports", "tips"])
+def test_an_empty_section_says_whether_its_source_failed(failed: str | None) -> None:
+    # A failed source is never "No tips in this window.": that is the quiet-day lie.
+    facts = build_facts(result(DAY, failed=failed), [], TZ)
+    texts = {
+        "crimeReports": "No incidents in this window.",
+        "tips": "No tips in this window.",
+    }
+    if failed == "crimeReports":
+        texts[failed] = (
+            "No incidents could be collected: the crimeReports source failed (see Overview)."
+        )
+    elif failed == "tips":
+        texts[failed] = "No tips could be collected: the tips source failed (see Overview)."
+    md = render_markdown(facts).splitlines()
+    assert [line for line in md if line.startswith(("No incidents", "No tips"))] == [
+        texts["crimeReports"],  # Incident Breakdown
+        texts["crimeReports"],  # Hotspot Analysis
+        texts["tips"],
+    ]
+    html = render_html(facts)
+    assert re.findall(r"<p>(No (?:incidents|tips) [^<]*)</p>", html) == [
+        texts["crimeReports"],
+        texts["crimeReports"],
+        texts["tips"],
+    ]
+
+
 def test_markdown_tips_table_separates_filed_seen_and_police_line(facts: dict[str, Any]) -> None:
     md = render_markdown(facts)
     start = md.index("## Tips and Leads")

@@ -17,20 +17,22 @@ from typing import Any
 
 from ..window import Window, zone
 from .history import WindowRun
+from .wording import plural
 
 __all__ = [
     "FLAG_LABELS",
     "HOTSPOT_MIN_COUNT",
     "HOTSPOT_RATIO",
     "OPEN_STATUSES",
-    "RULES",
+    "rule_texts",
     "SUMMARY_CHARS",
     "TRAILING_WINDOWS",
     "build_facts",
     "summarize_text",
 ]
 
-#: How many earlier windows the trailing average covers.
+#: How many earlier windows ``report`` collects by default (``--trailing``). The brief itself
+#: uses every earlier window it is given, however many that is.
 TRAILING_WINDOWS = 7
 #: Statuses that mean a report still needs work.
 OPEN_STATUSES: tuple[str, ...] = ("active", "investigating")
@@ -52,17 +54,28 @@ FLAG_LABELS: dict[str, str] = {
     "weapons": "Weapons involved",
 }
 
-#: Every action rule, in priority order, with the one line that explains it.
-RULES: dict[str, str] = {
-    "coverage_gap": "A source failed: the brief is missing data until it is collected again.",
-    "weapons_open": "Report involves weapons and is still open (status active or investigating).",
-    "wanted_criminal": "Report names a criminal whose status is wanted.",
-    "hotspot_above_trailing": (
-        f"Place with at least {HOTSPOT_MIN_COUNT} incidents and at least "
-        f"{HOTSPOT_RATIO:g}x its trailing {TRAILING_WINDOWS}-window average."
-    ),
-    "repeat_sighting": "Person named in more than one tip in this window.",
-}
+def rule_texts(trailing: int) -> dict[str, str]:
+    """Every action rule, in priority order, with the one line that explains it.
+
+    Args:
+        trailing: how many earlier windows were collected (the hotspot rule compares with them).
+    """
+    if trailing:
+        average = f"its average over the {plural(trailing, 'trailing window')}"
+    else:
+        average = "its trailing average (no earlier window was collected, so it cannot fire)"
+    return {
+        "coverage_gap": "A source failed: the brief is missing data until it is collected again.",
+        "weapons_open": (
+            "Report involves weapons and is still open (status active or investigating)."
+        ),
+        "wanted_criminal": "Report names a criminal whose status is wanted.",
+        "hotspot_above_trailing": (
+            f"Place with at least {HOTSPOT_MIN_COUNT} incidents and at least "
+            f"{HOTSPOT_RATIO:g}x {average}."
+        ),
+        "repeat_sighting": "Person named in more than one tip in this window.",
+    }
 
 #: Headline counts that get a trend line: key → label.
 _HEADLINES: tuple[tuple[str, str], ...] = (
@@ -328,8 +341,7 @@ def _incomplete_reason(result: Mapping[str, Any]) -> str:
 
 def _trend(current: Mapping[str, Any], history: Sequence[WindowRun]) -> list[dict[str, Any]]:
     now = headline_counts(current)
-    trailing = list(history[:TRAILING_WINDOWS])
-    usable = [headline_counts(r.result) for r in trailing if r.usable and r.result is not None]
+    usable = [headline_counts(r.result) for r in history if r.usable and r.result is not None]
     prev = history[0] if history else None
     rows = []
     for key, label in _HEADLINES:
@@ -489,6 +501,7 @@ def _actions(
     coverage: Mapping[str, Any],
     tips: Mapping[str, Any],
     tz: str,
+    rules: Mapping[str, str],
 ) -> list[dict[str, Any]]:
     actions: list[dict[str, Any]] = []
     for row in coverage["sources"]:
@@ -529,7 +542,7 @@ def _actions(
                     "incident": ref,
                 }
             )
-    usable = [r.result for r in history[:TRAILING_WINDOWS] if r.usable and r.result is not None]
+    usable = [r.result for r in history if r.usable and r.result is not None]
     if usable:
         now = _place_counts(current)
         past = [_place_counts(r) for r in usable]
@@ -541,7 +554,9 @@ def _actions(
                         {
                             "rule": "hotspot_above_trailing",
                             "title": f"{_DIM_LABELS[dim]} {name}: {count} incidents",
-                            "detail": f"trailing average {avg:.1f} over {len(past)} windows",
+                            "detail": (
+                                f"trailing average {avg:.1f} over {plural(len(past), 'window')}"
+                            ),
                             "incident": None,
                         }
                     )
@@ -555,7 +570,7 @@ def _actions(
             }
         )
     for action in actions:
-        action["rule_text"] = RULES[action["rule"]]
+        action["rule_text"] = rules[action["rule"]]
     return actions
 
 
@@ -613,12 +628,25 @@ def _wanted_note(current: Mapping[str, Any], coverage: Mapping[str, Any]) -> str
 
 
 def _rules_fired(
-    actions: Iterable[Mapping[str, Any]], notes: Mapping[str, str | None]
+    actions: Iterable[Mapping[str, Any]],
+    rules: Mapping[str, str],
+    notes: Mapping[str, str | None],
 ) -> list[dict[str, Any]]:
     fired = Counter(a["rule"] for a in actions)
     return [
-        {"rule": r, "text": t, "fired": fired[r], "note": notes.get(r)} for r, t in RULES.items()
+        {"rule": r, "text": t, "fired": fired[r], "note": notes.get(r)} for r, t in rules.items()
     ]
+
+
+def _hotspot_note(history: Sequence[WindowRun]) -> str | None:
+    """Why the hotspot rule could not fire at all: nothing to compare with."""
+    if not history:
+        return "no earlier window was collected"
+    if not any(r.usable for r in history):
+        if len(history) == 1:
+            return "the one earlier window is not complete"
+        return f"none of the {len(history)} earlier windows is complete"
+    return None
 
 
 # -- entry point ------------------------------------------------------------------------------
@@ -629,8 +657,8 @@ def build_facts(
 
     Args:
         current: the result dict of the window the brief is about.
-        history: the earlier windows, previous first (``window.shifted(-1)``, ``-2``, …); at
-            most :data:`TRAILING_WINDOWS` are used for averages.
+        history: the earlier windows, previous first (``window.shifted(-1)``, ``-2``, …); all
+            of them are compared with (the complete ones averaged), none when it is empty.
         tz: IANA zone the reader lives in; times are shown there and in UTC.
 
     Returns:
@@ -642,7 +670,8 @@ def build_facts(
     incidents = _records(current, "incidents")
     coverage = _coverage(current)
     tips = _tips(current, tz)
-    actions = _actions(current, history, coverage, tips, tz)
+    rules = rule_texts(len(history))
+    actions = _actions(current, history, coverage, tips, tz, rules)
     return {
         "title": "Daily Crime Brief",
         "window": _window_facts(window, tz),
@@ -654,12 +683,23 @@ def build_facts(
             "persons": len(_records(current, "persons")),
             "locations": len(_records(current, "locations")),
         },
+        "trailing": {
+            "windows": len(history),
+            "complete": sum(1 for r in history if r.usable),
+        },
         "trend": _trend(current, history),
-        "history": _history_rows(history[:TRAILING_WINDOWS], tz),
+        "history": _history_rows(history, tz),
         "breakdown": _breakdown(incidents),
         "hotspots": _hotspots(incidents),
         "tips": tips,
         "actions": actions,
-        "rules": _rules_fired(actions, {"wanted_criminal": _wanted_note(current, coverage)}),
+        "rules": _rules_fired(
+            actions,
+            rules,
+            {
+                "wanted_criminal": _wanted_note(current, coverage),
+                "hotspot_above_trailing": _hotspot_note(history),
+            },
+        ),
         "quality": _quality(current),
     }

@@ -15,6 +15,7 @@ from .wording import (
     SECTION_TITLES,
     avg_text,
     change_text,
+    empty_text,
     history_text,
     not_recorded_text,
     tip_person_text,
@@ -72,6 +73,11 @@ def _e(value: Any) -> str:
     if value is None or value == "":
         return "—"
     return escape(str(value))
+
+
+def _empty(f: Mapping[str, Any], table: str, noun: str) -> str:
+    """The paragraph of a section with nothing to list (see :func:`empty_text`)."""
+    return f"<p>{_e(empty_text(f, table, noun))}</p>"
 
 
 def _table(
@@ -156,7 +162,7 @@ def _overview(f: Mapping[str, Any]) -> str:
 def _breakdown(f: Mapping[str, Any]) -> str:
     b = f["breakdown"]
     if not b["total"]:
-        return _section("breakdown", "<p>No incidents in this window.</p>")
+        return _section("breakdown", _empty(f, "crimeReports", "incidents"))
     body = (
         "<h3>By offense type</h3>"
         + bar_chart(b["by_offense"], "Incidents by offense type")
@@ -178,7 +184,7 @@ def _breakdown(f: Mapping[str, Any]) -> str:
 def _hotspots(f: Mapping[str, Any]) -> str:
     h = f["hotspots"]
     if not f["breakdown"]["total"]:
-        return _section("hotspots", "<p>No incidents in this window.</p>")
+        return _section("hotspots", _empty(f, "crimeReports", "incidents"))
     body = (
         "<h3>Where incidents were reported</h3>"
         + scatter_chart(h["points"], "Incident coordinates")
@@ -211,7 +217,7 @@ def _hotspots(f: Mapping[str, Any]) -> str:
 def _tips(f: Mapping[str, Any]) -> str:
     t = f["tips"]
     if not t["items"]:
-        return _section("tips", "<p>No tips in this window.</p>")
+        return _section("tips", _empty(f, "tips", "tips"))
     rows = []
     for tip in t["items"]:
         rows.append([

@@ -13,6 +13,7 @@ from .wording import (
     SECTION_TITLES,
     avg_text,
     change_text,
+    empty_text,
     history_text,
     not_recorded_text,
     tip_person_text,
@@ -117,7 +118,7 @@ def _breakdown(f: Mapping[str, Any]) -> list[str]:
     b = f["breakdown"]
     out = [f"## {SECTION_TITLES['breakdown']}", ""]
     if not b["total"]:
-        return out + ["No incidents in this window.", ""]
+        return out + [md_text(empty_text(f, "crimeReports", "incidents")), ""]
     out += _ranked_table("Offense type", b["by_offense"])
     out += _ranked_table("Status", b["by_status"])
     out += _ranked_table("Report type", b["by_report_type"])
@@ -133,7 +134,7 @@ def _hotspots(f: Mapping[str, Any]) -> list[str]:
     h = f["hotspots"]
     out = [f"## {SECTION_TITLES['hotspots']}", ""]
     if not f["breakdown"]["total"]:
-        return out + ["No incidents in this window.", ""]
+        return out + [md_text(empty_text(f, "crimeReports", "incidents")), ""]
     out += _not_recorded(h["not_recorded"])  # where the parish/city tables would be
     out += _ranked_table("Parish", h["by_parish"])
     out += _ranked_table("City", h["by_city"])
@@ -162,7 +163,7 @@ def _tips(f: Mapping[str, Any]) -> list[str]:
     t = f["tips"]
     out = [f"## {SECTION_TITLES['tips']}", ""]
     if not t["items"]:
-        return out + ["No tips in this window.", ""]
+        return out + [md_text(empty_text(f, "tips", "tips")), ""]
     rows = []
     for tip in t["items"]:
         rows.append([

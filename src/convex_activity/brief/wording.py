@@ -9,8 +9,10 @@ __all__ = [
     "SECTION_TITLES",
     "avg_text",
     "change_text",
+    "empty_text",
     "history_text",
     "not_recorded_text",
+    "plural",
     "wanted_note_text",
     "tip_person_text",
     "tip_place_text",
@@ -25,6 +27,16 @@ SECTION_TITLES: dict[str, str] = {
     "actions": "Action Items",
     "quality": "Data Quality",
 }
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 window``, ``7 windows``: a count with its noun, plural unless the count is one.
+
+    Args:
+        count: how many.
+        noun: the singular noun phrase; the plural adds ``s``.
+    """
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def change_text(row: Mapping[str, Any]) -> str:
@@ -54,6 +66,20 @@ def avg_text(row: Mapping[str, Any]) -> str:
     return shown + (f" ({pct:+d}%)" if pct is not None else "")
 
 
+def empty_text(facts: Mapping[str, Any], table: str, noun: str) -> str:
+    """What an empty section says: none in the window, or that the source could not tell.
+
+    Args:
+        facts: the brief's facts.
+        table: the source table behind the section (``crimeReports`` or ``tips``).
+        noun: what the section lists, plural (``incidents``, ``tips``).
+    """
+    row = next((r for r in facts["coverage"]["sources"] if r["table"] == table), None)
+    if row is not None and row["status"] not in ("ok", "degraded"):
+        return f"No {noun} could be collected: the {table} source {row['status']} (see Overview)."
+    return f"No {noun} in this window."
+
+
 def window_lines(window: Mapping[str, Any]) -> tuple[str, str]:
     """The window in the reader's zone and in UTC, one line each."""
     local = (
@@ -67,9 +93,11 @@ def window_lines(window: Mapping[str, Any]) -> tuple[str, str]:
 def history_text(facts: Mapping[str, Any]) -> str:
     """One line on how many earlier windows the averages really cover."""
     rows = facts["history"]
+    if not rows:
+        return "No earlier window was collected: there is no trend or trailing average."
     usable = sum(1 for r in rows if r["status"] == "complete")
     missing = [f"{r['label']} ({r['status']})" for r in rows if r["status"] != "complete"]
-    text = f"Trailing average over {usable} of {len(rows)} earlier windows"
+    text = f"Trailing average over {usable} of {plural(len(rows), 'earlier window')}"
     if missing:
         text += "; not counted: " + ", ".join(missing)
     return text + "."
@@ -114,5 +142,4 @@ def wanted_note_text(facts: Mapping[str, Any]) -> str | None:
     rule = next((r for r in facts["rules"] if r["rule"] == "wanted_criminal"), None)
     if rule is None or not rule["note"]:
         return None
-    times = "time" if rule["fired"] == 1 else "times"
-    return f"Rule wanted_criminal fired {rule['fired']} {times}; {rule['note']}."
+    return f"Rule wanted_criminal fired {plural(rule['fired'], 'time')}; {rule['note']}."
