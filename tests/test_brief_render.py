@@ -495,3 +495,10 @@ def test_png_decoder_on_a_known_image() -> None:
     assert (width, height, bpp) == (2, 2, 3)
     assert decoded == [bytes([255, 0, 0, 0, 255, 0]), bytes([0, 0, 255, 255, 255, 255])]
     assert luminance_stats([bytes([9] * 6)], 3) == (0.0, 0.0)
+
+
+def test_html_cards_name_as_many_windows_as_were_collected() -> None:
+    # The cards said "7-window avg" whatever --trailing was.
+    runs = [WindowRun(DAY.shifted(-k), quiet_day(DAY.shifted(-k), k)) for k in range(1, 4)]
+    html = render_html(build_facts(busy_day(), runs, TZ))
+    assert re.findall(r"(\d+)-window avg: ", html) == ["3"] * 6

@@ -127,11 +127,12 @@ def _section(key: str, body: str) -> str:
 def _overview(f: Mapping[str, Any]) -> str:
     local, utc = window_lines(f["window"])
     cov = f["coverage"]
+    avg_label = f"{len(f['history'])}-window avg"  # as many as --trailing collected
     cards = "".join(
         f'<div class="card"><div class="n">{_e(r["current"])}</div>'
         f'<div class="l">{_e(r["label"])}</div>'
         f'<div class="t">vs previous: {_e(change_text(r))}<br>'
-        f"7-window avg: {_e(avg_text(r))}</div></div>"
+        f"{avg_label}: {_e(avg_text(r))}</div></div>"
         for r in f["trend"]
     )
     c = f["counts"]
