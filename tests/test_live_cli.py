@@ -175,7 +175,8 @@ def test_tips_functions_missing_exits_1(dev: DevServer, tmp_path: Path) -> None:
     [(None, "Error: CONVEX_DEPLOYMENT_URL is not configured: set it to your deployment URL "
             "(https://<name>.convex.cloud) in the environment or .env"),
      ("http://example.com", "Error: CONVEX_DEPLOYMENT_URL must use https:// for a remote host "
-                            "(http:// is allowed only for localhost), got 'http://example.com'")],
+                            "(http:// is allowed only for a loopback host: localhost, "
+                            "127.0.0.0/8, [::1]), got 'http://example.com'")],
 )
 def test_config_errors_exit_2(tmp_path: Path, url: str | None, line: str) -> None:
     for cmd in (COLLECT, CHECK):

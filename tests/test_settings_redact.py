@@ -6,8 +6,10 @@ import logging
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from conftest import W24
+from convex_activity.cli import main
 from convex_activity.collect import collect_activity
 from convex_activity.errors import ConfigError
 from convex_activity.redact import redact, register_secret, safe_url
@@ -56,7 +58,8 @@ def test_accepted_urls(url: str) -> None:
     ("ftp://x.convex.cloud", "must be an https:// URL"),
     ("happy-otter-123.convex.cloud", "must be an https:// URL"),
     ("127.0.0.1:3210", r"^CONVEX_DEPLOYMENT_URL must be an https:// URL \(http:// is allowed only "
-                       r"for localhost\), got '127.0.0.1:3210'$"),
+                       r"for a loopback host: localhost, 127\.0\.0\.0/8, \[::1\]\), got "
+                       r"'127.0.0.1:3210'$"),
 ])
 def test_rejected_urls(url: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message) as info:
@@ -108,3 +111,54 @@ def test_deploy_key_never_reaches_errors_logs_or_output(caplog: pytest.LogCaptur
     assert "***" in result.sources["tips"]["error"]
     assert KEY not in text and KEY not in caplog.text
     assert "eyJ2MiI6" not in text and "eyJ2MiI6" not in caplog.text
+
+
+@pytest.mark.parametrize("where", ["environment", ".env"])
+def test_a_key_in_another_setting_is_masked_before_settings_validate(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, where: str
+) -> None:
+    # The key pasted into the wrong variable: the zone error echoes the value, and the key is not
+    # registered yet, because the settings never validated.
+    if where == "environment":
+        monkeypatch.setenv("CONVEX_DEPLOY_KEY", KEY)
+        monkeypatch.setenv("CONVEX_ACTIVITY_TIMEZONE", KEY)
+    else:
+        monkeypatch.chdir(tmp_path)
+        (tmp_path / ".env").write_text(
+            f"CONVEX_DEPLOY_KEY={KEY}\nCONVEX_ACTIVITY_TIMEZONE={KEY}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert str(info.value) == (
+        "invalid settings: CONVEX_ACTIVITY_TIMEZONE: Value error, unknown time zone '***'")
+
+
+def test_registered_key_is_masked_whatever_its_case() -> None:
+    register_secret(KEY)
+    token = KEY.rpartition("|")[2]
+    # urlsplit lowercases a host: a key pasted there comes back lowercased.
+    assert redact(f"host {token.lower()}.invalid") == "host ***.invalid"
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (["collect", "--since", "TOKEN", "--until", "2019-01-01T00:00:00Z"],
+         "Error: '***' is not an ISO 8601 date-time"),
+        (["collect", "--export", "/nope/TOKEN", "--hours", "1"],
+         "Error: Invalid value for '--export': Path '/nope/***' does not exist."),
+        (["collect", "--TOKEN"], "Error: No such option '--***'."),
+        (["report", "--tz", "TOKEN", "--export", "x"],
+         "Error: Invalid value for '--export': Path 'x' does not exist."),
+        (["collect", "--day", "2019-09-14", "--tz", "TOKEN"],
+         "Error: unknown time zone '***'"),
+    ],
+)
+def test_cli_never_echoes_the_key_in_a_usage_error(
+    monkeypatch: pytest.MonkeyPatch, args: list[str], line: str
+) -> None:
+    monkeypatch.setenv("CONVEX_DEPLOY_KEY", KEY)
+    token = KEY.rpartition("|")[2]
+    result = CliRunner().invoke(main, [a.replace("TOKEN", token) for a in args])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == line
+    assert token not in result.stderr and token not in result.stdout

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import click
 
@@ -28,6 +31,8 @@ from .cli_options import (
 )
 from .collect import collect_activity
 from .devserver import dev_server_command
+from .redact import redact
+from .settings import register_environment_key
 
 __all__ = [
     "UsageProblem",
@@ -52,7 +57,30 @@ def _configure_logging(verbose: int) -> None:
     logging.basicConfig(level=level, stream=sys.stderr, format=fmt)
 
 
-@click.group(context_settings=CONTEXT_SETTINGS)
+@contextmanager
+def _redacted_errors() -> Iterator[None]:
+    """Mask the deploy key in a usage error: click echoes option values (paths, times) in them."""
+    try:
+        yield
+    except click.ClickException as exc:
+        exc.message = redact(exc.message)  # type: ignore[misc]  # Final in stubs only
+        raise
+
+
+class _Group(click.Group):
+    """The command group; every error click prints passes through :func:`redact` first."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        register_environment_key()  # before any option is parsed or echoed
+        with _redacted_errors():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with _redacted_errors():
+            return super().invoke(ctx)
+
+
+@click.group(cls=_Group, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, "--version", prog_name="convex-activity")
 @click.option("-v", "--verbose", count=True, help="-v: one line per table; -vv: debug.")
 @click.pass_context

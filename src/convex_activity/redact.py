@@ -40,6 +40,10 @@ def register_secret(secret: str | SecretStr | None) -> None:
             token = value.rpartition("|")[2]
             if token != value and len(token) >= 4:
                 _registered.add(token)
+            # Without base64 padding too: "--<token>==" parses as option "--<token>" and "=".
+            bare = token.rstrip("=")
+            if bare != token and len(bare) >= 4:
+                _registered.add(bare)
 
 
 def forget_secrets() -> None:
@@ -68,9 +72,10 @@ def redact(text: str, secrets: Iterable[str | SecretStr | None] = ()) -> str:
             values.add(value)
     with _lock:
         values |= _registered
-    # Longest first, so a secret containing another is masked whole.
+    # Longest first, so a secret containing another is masked whole. Case is ignored: a key
+    # pasted into a URL's host comes back lowercased from urlsplit.
     for value in sorted(values, key=len, reverse=True):
-        text = text.replace(value, REDACTED)
+        text = re.sub(re.escape(value), REDACTED, text, flags=re.IGNORECASE)
     text = _DEPLOY_KEY.sub(REDACTED, text)
     text = _AUTH_HEADER.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
     return _SCHEME_TOKEN.sub(lambda m: f"{m.group(1)} {REDACTED}", text)

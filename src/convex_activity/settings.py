@@ -13,9 +13,11 @@ Variables::
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 from typing import Any
 
+from dotenv import dotenv_values
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -23,9 +25,18 @@ from .errors import ConfigError
 from .redact import redact, register_secret, safe_url
 from .window import zone
 
-__all__ = ["URL_VARIABLE", "Settings", "is_loopback_host", "load_settings"]
+__all__ = [
+    "KEY_VARIABLE",
+    "URL_VARIABLE",
+    "Settings",
+    "is_loopback_host",
+    "load_settings",
+    "register_environment_key",
+]
 
 URL_VARIABLE = "CONVEX_DEPLOYMENT_URL"
+KEY_VARIABLE = "CONVEX_DEPLOY_KEY"
+ENV_FILE = ".env"
 # Host names (IDN letters allowed), IPv4 and IPv6 literals: no blanks, no punctuation.
 _HOST = re.compile(r"[\w.:-]+")
 
@@ -51,14 +62,14 @@ class Settings(BaseSettings):
     """
 
     model_config = SettingsConfigDict(
-        env_file=".env",
+        env_file=ENV_FILE,
         env_file_encoding="utf-8",
         extra="ignore",
         populate_by_name=True,
     )
 
     deployment_url: str | None = Field(default=None, validation_alias="CONVEX_DEPLOYMENT_URL")
-    deploy_key: SecretStr | None = Field(default=None, validation_alias="CONVEX_DEPLOY_KEY")
+    deploy_key: SecretStr | None = Field(default=None, validation_alias=KEY_VARIABLE)
     timezone: str = Field(default="UTC", validation_alias="CONVEX_ACTIVITY_TIMEZONE")
     page_size: int = Field(default=500, ge=1, le=1000, validation_alias="CONVEX_ACTIVITY_PAGE_SIZE")
     timeout: float = Field(default=120.0, gt=0, validation_alias="CONVEX_ACTIVITY_TIMEOUT")
@@ -119,23 +130,39 @@ class Settings(BaseSettings):
                               "character a host name cannot have)")
         if parts.scheme not in ("https", "http") or not host:
             raise ConfigError(
-                f"{URL_VARIABLE} must be an https:// URL (http:// is allowed only for "
-                f"localhost), got {redact(safe_url(url))!r}"
+                f"{URL_VARIABLE} must be an https:// URL (http:// is allowed only for a "
+                f"loopback host: localhost, 127.0.0.0/8, [::1]), got {redact(safe_url(url))!r}"
             )
         if parts.scheme == "http" and not is_loopback_host(host):
             raise ConfigError(
                 f"{URL_VARIABLE} must use https:// for a remote host (http:// is allowed only "
-                f"for localhost), got {redact(safe_url(url))!r}"
+                f"for a loopback host: localhost, 127.0.0.0/8, [::1]), got "
+                f"{redact(safe_url(url))!r}"
             )
         return url.rstrip("/")
+
+
+def register_environment_key() -> None:
+    """Register the deploy key of the environment (or ``.env``) with the redactor, unvalidated.
+
+    Settings register their key once they validate; this runs before anything can fail, so a
+    message about another bad setting, or an echoed command-line value, cannot carry the key.
+    """
+    register_secret(os.environ.get(KEY_VARIABLE))
+    try:
+        register_secret(dotenv_values(ENV_FILE).get(KEY_VARIABLE))
+    except (OSError, UnicodeDecodeError):
+        pass  # an unreadable .env fails later, in Settings, with its own message
 
 
 def load_settings(**overrides: Any) -> Settings:
     """Build :class:`Settings` from the environment plus ``overrides`` (by field name).
 
     Raises:
-        ConfigError: a value is invalid; the message names the variable, never its value.
+        ConfigError: a value is invalid; the message names the variable and never shows the
+            deploy key (a value that contains it is masked).
     """
+    register_environment_key()
     try:
         return Settings(**overrides)
     except ValidationError as exc:
@@ -143,4 +170,4 @@ def load_settings(**overrides: Any) -> Settings:
         for error in exc.errors():
             where = ".".join(str(part) for part in error["loc"]) or "settings"
             problems.append(f"{where}: {error['msg']}")
-        raise ConfigError("invalid settings: " + "; ".join(problems)) from None
+        raise ConfigError(redact("invalid settings: " + "; ".join(problems))) from None
