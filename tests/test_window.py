@@ -54,6 +54,20 @@ def test_ms_to_iso_truncates() -> None:
     assert ms_to_iso(1741390200) == "1970-01-21T03:43:10.200Z"
 
 
+@pytest.mark.parametrize(
+    ("ms", "iso"),
+    [
+        (-6e13, "0068-09-03T13:20:00.000Z"),
+        (-62135596800000, "0001-01-01T00:00:00.000Z"),
+        (253402300799999, "9999-12-31T23:59:59.999Z"),
+    ],
+)
+def test_ms_to_iso_pads_the_year_to_four_digits(ms: float, iso: str) -> None:
+    # strftime("%Y") wrote "68-09-03…" for year 68: not ISO 8601, fromisoformat refused it.
+    assert ms_to_iso(ms) == iso
+    assert datetime.fromisoformat(iso).timestamp() * 1000 == pytest.approx(ms, abs=1)
+
+
 def test_empty_window_is_an_error() -> None:
     with pytest.raises(WindowError, match="empty"):
         Window(since=5, until=5)

@@ -79,7 +79,11 @@ def ms_to_iso(ms: float | int) -> str:
         raise ValueError(f"{ms!r} ms is not a date-time in the years 1-9999")
     whole = math.floor(ms)
     moment = _EPOCH + timedelta(milliseconds=whole)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{whole % 1000:03d}Z"
+    # Not strftime("%Y"): glibc leaves years before 1000 unpadded ("68-09-03"), not ISO 8601.
+    return (
+        f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T"
+        f"{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}.{whole % 1000:03d}Z"
+    )
 
 
 def zone(name: str) -> ZoneInfo:
