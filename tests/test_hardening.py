@@ -340,3 +340,51 @@ def test_enormous_string_created_at_is_quoted_short_in_the_warning(tmp_path: Pat
     assert instant.message == (
         "createdAt is string ('" + "9" * 40 + "…' (100000 characters)), not a finite number; "
         "document excluded")
+
+
+# -- text and id fields of the wrong type ----------------------------------------------------
+def test_wrong_type_text_and_id_fields_are_null_with_a_warning(tmp_path: Path) -> None:
+    # An object, array or bytes where text or an id belongs used to become null silently, and a
+    # numeric id was printed as "123" but never looked up or warned about.
+    data = collect(tmp_path, {
+        "crimeReports": [
+            {"_id": "rep1", "_creationTime": T, "createdAt": T, "criminalId": {"x": 1},
+             "description": ["a", "b"], "offenseType": "THEFT", "status": 3},
+            {"_id": "rep2", "_creationTime": T + 1, "createdAt": T + 1, "criminalId": 123,
+             "description": b"bytes", "cityState": {"c": 1}},
+        ],
+        "tips": [
+            {"_id": "tip1", "_creationTime": T, "createdAt": T, "personId": 42,
+             "locationId": ["loc"], "details": {"d": 1}, "userId": "usr_7"},
+        ],
+        "criminals": [], "persons": [], "locations": [],
+    })
+    assert data["complete"] is True
+    rep1, rep2 = data["incidents"]
+    assert (rep1["criminal_id"], rep1["description"], rep1["type"], rep1["status"]) == (
+        None, None, "THEFT", "3")  # a number is text enough: kept as its JSON text
+    assert (rep2["criminal_id"], rep2["description"], rep2["location"]["city"]) == (
+        None, None, None)
+    (tip,) = data["tips"]
+    assert (tip["person_id"], tip["location_id"], tip["details"]) == (None, None, None)
+    assert [(w["code"], w["table"], w["id"], w["field"], w["message"])
+            for w in data["warnings"]] == [
+        ("field_invalid", "crimeReports", "rep1", "criminalId",
+         "crimeReports rep1: criminalId is object where a document id was expected: "
+         "output as null"),
+        ("field_invalid", "crimeReports", "rep1", "description",
+         "crimeReports rep1: description is array where text was expected: output as null"),
+        ("field_invalid", "crimeReports", "rep2", "criminalId",
+         "crimeReports rep2: criminalId is Int64 where a document id was expected: "
+         "output as null"),
+        ("field_invalid", "crimeReports", "rep2", "description",
+         "crimeReports rep2: description is bytes where text was expected: output as null"),
+        ("field_invalid", "crimeReports", "rep2", "cityState",
+         "crimeReports rep2: cityState is object where text was expected: output as null"),
+        ("field_invalid", "tips", "tip1", "personId",
+         "tips tip1: personId is Int64 where a document id was expected: output as null"),
+        ("field_invalid", "tips", "tip1", "locationId",
+         "tips tip1: locationId is array where a document id was expected: output as null"),
+        ("field_invalid", "tips", "tip1", "details",
+         "tips tip1: details is object where text was expected: output as null"),
+    ]

@@ -262,6 +262,7 @@ def collect_activity(
             instant,
             persons={p.id: p for p in persons},
             places={p.id: p for p in places},
+            warnings=run.warnings,
         )
         for doc, instant in run.kept["tips"].values()
     ]

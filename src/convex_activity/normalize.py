@@ -161,6 +161,50 @@ def check_coordinates(
     return Coordinates(lat=lat_value, lng=lng_value)
 
 
+class _Fields:
+    """Reads one document's text and id fields, warning (``field_invalid``) for each value that
+    has to be output as ``None`` because no text can stand for it (an object, array, bytes,
+    NaN), or because an id field holds something other than a string."""
+
+    def __init__(
+        self, table: str, doc: Mapping[str, Any], warnings: list[RecordWarning]
+    ) -> None:
+        self.table = table
+        self.doc = doc
+        self.doc_id = str(doc["_id"])
+        self.warnings = warnings
+
+    def _warn(self, field: str, value: Any, expected: str) -> None:
+        self.warnings.append(
+            RecordWarning(
+                code="field_invalid",
+                table=self.table,
+                id=self.doc_id,
+                field=field,
+                message=(
+                    f"{self.table} {self.doc_id}: {field} is {type_name(value)} where "
+                    f"{expected} was expected: output as null"
+                ),
+            )
+        )
+
+    def text(self, field: str) -> str | None:
+        """The field as text (see :func:`text`)."""
+        value = self.doc.get(field)
+        out = text(value)
+        if out is None and value is not None:
+            self._warn(field, value, "text")
+        return out
+
+    def ref(self, field: str) -> str | None:
+        """A reference: a document id is a string; anything else is never looked up."""
+        value = self.doc.get(field)
+        if value is None or isinstance(value, str):
+            return value
+        self._warn(field, value, "a document id")
+        return None
+
+
 def time_warning(table: str, doc_id: str, instant: Instant) -> RecordWarning | None:
     """The warning for an instant's problem, if it has one."""
     if instant.problem is None:
@@ -198,18 +242,19 @@ def normalize_incident(
     doc_id = str(doc["_id"])
     ms, iso = _stamp(instant)
     assert ms is not None and iso is not None, "window documents always have an instant"
-    criminal_id = text(doc.get("criminalId"))
+    fields = _Fields("crimeReports", doc, warnings)
+    criminal_id = fields.ref("criminalId")
     name = criminal_names.get(criminal_id) if criminal_id is not None else None
-    parish = doc.get("parish") if doc.get("parish") is not None else doc.get("county")
+    parish_field = "parish" if doc.get("parish") is not None else "county"
     return Incident(
         id=doc_id,
-        type=text(doc.get("offenseType")),
-        description=text(doc.get("description")),
+        type=fields.text("offenseType"),
+        description=fields.text("description"),
         location=IncidentLocation(
-            parish=clean_place(parish),
-            city=clean_place(doc.get("cityState")),
-            neighborhood=clean_place(doc.get("neighborhood")),
-            address=clean_place(doc.get("incidentAddress")),
+            parish=clean_place(fields.text(parish_field)),
+            city=clean_place(fields.text("cityState")),
+            neighborhood=clean_place(fields.text("neighborhood")),
+            address=clean_place(fields.text("incidentAddress")),
             coordinates=check_coordinates(
                 doc.get("locationLat"),
                 doc.get("locationLng"),
@@ -221,19 +266,20 @@ def normalize_incident(
         ),
         timestamp=ms,
         timestamp_iso=iso,
-        status=text(doc.get("status")),
-        report_type=text(doc.get("reportType")),
+        status=fields.text("status"),
+        report_type=fields.text("reportType"),
         criminal_id=criminal_id,
-        criminal_name=name if name is not None else text(doc.get("criminalName")),
+        criminal_name=name if name is not None else fields.text("criminalName"),
         flags=[flag for flag, field in FLAG_FIELDS if doc.get(field) is True],
     )
 
 
-def _time_of_sighting(value: Any) -> str | None:
+def _time_of_sighting(fields: _Fields) -> str | None:
+    value = fields.doc.get("timeOfSighting")
     number = as_number(value)
     if number is not None and is_representable_ms(number) and number >= 0:
         return ms_to_iso(number)  # stored as epoch ms by some writers
-    return text(value) if not isinstance(value, bool) else None
+    return fields.text("timeOfSighting") if not isinstance(value, bool) else None
 
 
 def normalize_tip(
@@ -242,20 +288,22 @@ def normalize_tip(
     *,
     persons: Mapping[str, Person],
     places: Mapping[str, Place],
+    warnings: list[RecordWarning],
 ) -> Tip:
     """A tip as a :class:`Tip`; the tipster (``userId``) is never read."""
     ms, iso = _stamp(instant)
     assert ms is not None and iso is not None, "window documents always have an instant"
-    person_id = text(doc.get("personId"))
-    location_id = text(doc.get("locationId"))
+    fields = _Fields("tips", doc, warnings)
+    person_id = fields.ref("personId")
+    location_id = fields.ref("locationId")
     person = persons.get(person_id) if person_id is not None else None
     place = places.get(location_id) if location_id is not None else None
     return Tip(
         id=str(doc["_id"]),
-        details=text(doc.get("details")),
+        details=fields.text("details"),
         timestamp=ms,
         timestamp_iso=iso,
-        time_of_sighting=_time_of_sighting(doc.get("timeOfSighting")),
+        time_of_sighting=_time_of_sighting(fields),
         person_id=person_id,
         person_name=person.name if person is not None else None,
         location_id=location_id,
@@ -277,12 +325,13 @@ def normalize_criminal(doc: Mapping[str, Any], *, warnings: list[RecordWarning])
     """A criminal as a :class:`Criminal` (the headshot is never read)."""
     doc_id = str(doc["_id"])
     ms, iso = _reference_time("criminals", doc, warnings)
+    fields = _Fields("criminals", doc, warnings)
     return Criminal(
         id=doc_id,
-        name=text(doc.get("name")),
-        primary_crime=text(doc.get("primaryCrime")),
-        status=text(doc.get("status")),
-        description=text(doc.get("description")),
+        name=fields.text("name"),
+        primary_crime=fields.text("primaryCrime"),
+        status=fields.text("status"),
+        description=fields.text("description"),
         coordinates=check_coordinates(
             doc.get("locationLat"),
             doc.get("locationLng"),
@@ -299,11 +348,12 @@ def normalize_criminal(doc: Mapping[str, Any], *, warnings: list[RecordWarning])
 def normalize_person(doc: Mapping[str, Any], *, warnings: list[RecordWarning]) -> Person:
     """A person as a :class:`Person` (the image storage id is never read)."""
     ms, iso = _reference_time("persons", doc, warnings)
+    fields = _Fields("persons", doc, warnings)
     return Person(
         id=str(doc["_id"]),
-        name=text(doc.get("name")),
-        alias=text(doc.get("alias")),
-        crime=text(doc.get("crime")),
+        name=fields.text("name"),
+        alias=fields.text("alias"),
+        crime=fields.text("crime"),
         timestamp=ms,
         timestamp_iso=iso,
     )
@@ -328,7 +378,7 @@ def normalize_place(doc: Mapping[str, Any], *, warnings: list[RecordWarning]) ->
             fields=("coordinates.lat", "coordinates.lng"),
             warnings=warnings,
         ),
-        police_number=text(doc.get("policeNumber")),
+        police_number=_Fields("locations", doc, warnings).text("policeNumber"),
         timestamp=ms,
         timestamp_iso=iso,
     )

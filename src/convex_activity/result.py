@@ -34,6 +34,7 @@ WarningCode = Literal[
     "coordinates_invalid",
     "reference_unresolved",
     "duplicate_document",
+    "field_invalid",
 ]
 
 
