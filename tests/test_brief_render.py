@@ -502,3 +502,15 @@ def test_html_cards_name_as_many_windows_as_were_collected() -> None:
     runs = [WindowRun(DAY.shifted(-k), quiet_day(DAY.shifted(-k), k)) for k in range(1, 4)]
     html = render_html(build_facts(busy_day(), runs, TZ))
     assert re.findall(r"(\d+)-window avg: ", html) == ["3"] * 6
+    none = render_html(build_facts(busy_day(), [], TZ))
+    assert "-window avg" not in none
+    assert none.count("Trailing avg: n/a (no complete earlier window)") == 6
+
+
+def test_an_empty_section_names_a_missing_function() -> None:
+    current = result(DAY)
+    current["sources"]["tips"]["status"] = "missing_function"
+    current["complete"] = False
+    md = render_markdown(build_facts(current, [], TZ))
+    assert "No tips could be collected: the tips source has no deployed function (see " \
+           "Overview)." in md.splitlines()

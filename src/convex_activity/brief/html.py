@@ -127,7 +127,8 @@ def _section(key: str, body: str) -> str:
 def _overview(f: Mapping[str, Any]) -> str:
     local, utc = window_lines(f["window"])
     cov = f["coverage"]
-    avg_label = f"{len(f['history'])}-window avg"  # as many as --trailing collected
+    # As many windows as --trailing collected (none: there is no average to name).
+    avg_label = f"{len(f['history'])}-window avg" if f["history"] else "Trailing avg"
     cards = "".join(
         f'<div class="card"><div class="n">{_e(r["current"])}</div>'
         f'<div class="l">{_e(r["label"])}</div>'

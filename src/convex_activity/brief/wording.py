@@ -76,7 +76,10 @@ def empty_text(facts: Mapping[str, Any], table: str, noun: str) -> str:
     """
     row = next((r for r in facts["coverage"]["sources"] if r["table"] == table), None)
     if row is not None and row["status"] not in ("ok", "degraded"):
-        return f"No {noun} could be collected: the {table} source {row['status']} (see Overview)."
+        state = {"failed": "failed", "missing_function": "has no deployed function"}.get(
+            row["status"], f"is {row['status']}"
+        )
+        return f"No {noun} could be collected: the {table} source {state} (see Overview)."
     return f"No {noun} in this window."
 
 
