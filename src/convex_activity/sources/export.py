@@ -176,14 +176,10 @@ class ExportSource:
             return None
         names: set[str] = set()
         with stream:
-            for offset, buf, filled in self._blocks(stream, _TABLES_MEMBER, Deadline(None)):
-                start = offset
-                for raw in bytes(buf[:filled]).split(b"\n"):
-                    line_start, start = start, start + len(raw) + 1
-                    if raw.strip():
-                        name = self._decode(raw.strip(), _TABLES_MEMBER, line_start).get("name")
-                        if isinstance(name, str):
-                            names.add(name)
+            for line_start, line in self._lines(stream, _TABLES_MEMBER, Deadline(None)):
+                name = self._decode(line, _TABLES_MEMBER, line_start).get("name")
+                if isinstance(name, str):
+                    names.add(name)
         return names
 
     def _has_table(self, table: str) -> bool:
@@ -326,6 +322,18 @@ class ExportSource:
             pass
         return lines
 
+    def _lines(
+        self, stream: IO[bytes], member: str, deadline: Deadline
+    ) -> Iterator[tuple[int, bytes]]:
+        """Yield ``(byte offset, line)`` for each non-blank line, white space stripped."""
+        for offset, buf, filled in self._blocks(stream, member, deadline):
+            start = offset
+            for raw in bytes(buf[:filled]).split(b"\n"):
+                line_start, start = start, start + len(raw) + 1
+                line = raw.strip()
+                if line:
+                    yield line_start, line
+
     def _decode(self, line: bytes, member: str, offset: int) -> Document:
         """Decode the line that starts at byte ``offset`` of ``member``."""
         try:
@@ -438,22 +446,16 @@ class ExportSource:
         stream = self._table_member(table, member)
         if stream is not None:
             with stream:
-                for offset, buf, filled in self._blocks(stream, member, deadline):
-                    start = offset
-                    for raw in bytes(buf[:filled]).split(b"\n"):
-                        line_start, start = start, start + len(raw) + 1
-                        line = raw.strip()
-                        if not line:
-                            continue
-                        known, doc_id = top_level_string(line, b"_id")
-                        if known and (doc_id is None or doc_id not in wanted):
-                            continue
-                        doc = self._decode(line, member, line_start)
-                        key = doc.get("_id")
-                        if isinstance(key, str) and key in wanted and key not in found:
-                            found[key] = doc
-                    if len(found) == len(wanted):
-                        break
+                for line_start, line in self._lines(stream, member, deadline):
+                    known, doc_id = top_level_string(line, b"_id")
+                    if known and (doc_id is None or doc_id not in wanted):
+                        continue
+                    doc = self._decode(line, member, line_start)
+                    key = doc.get("_id")
+                    if isinstance(key, str) and key in wanted and key not in found:
+                        found[key] = doc
+                        if len(found) == len(wanted):
+                            break
         report.pages += 1
         result: list[Document | None] = []
         handed_out: set[str] = set()
